@@ -1,0 +1,113 @@
+"""Composition root: wires adapters to ports. Only this module and ``node.cli`` do that."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from litestar import Litestar
+
+from node import diagnostics
+from node.config import Config
+from node.domain.accounts import LockoutPolicy
+from node.domain.clock import Clock, SystemClock
+from node.domain.health import Check
+from node.store.blobs import BlobStore
+from node.store.db import Database
+from node.store.users import SqliteUserStore
+from node.web.app import WebContext, build_web_app
+from node.web.passwords import Argon2Hasher
+
+log = logging.getLogger(__name__)
+
+try:
+    VERSION = version("vanthu-node")
+except PackageNotFoundError:  # running from a source tree without installing
+    VERSION = "0.0.0"
+
+
+def write_secret_file(path: Path, value: str) -> None:
+    """Write a secret readable only by its owner (0600), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(value)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    value = secrets.token_hex(nbytes)
+    write_secret_file(path, value)
+    return value
+
+
+@dataclass
+class Node:
+    """The opened node: configuration plus its live adapters."""
+
+    config: Config
+    clock: Clock
+    db: Database
+    blobs: BlobStore
+    users: SqliteUserStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.users = SqliteUserStore(self.db, self.clock)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def health(self) -> list[Check]:
+        return [diagnostics.database_check(self.db, full=False), diagnostics.disk_check(self.config)]
+
+
+def open_node(config: Config, *, clock: Clock | None = None) -> Node:
+    if config.signing.softhsm2_conf is not None:
+        # The PKCS#11 module reads its configuration from the environment of this process.
+        os.environ["SOFTHSM2_CONF"] = str(config.signing.softhsm2_conf)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(config.db_path, busy_timeout_ms=config.store.busy_timeout_ms).open()
+    blobs = BlobStore(config.blob_dir).open()
+    return Node(config=config, clock=clock or SystemClock(), db=db, blobs=blobs)
+
+
+def create_app(config: Config, *, clock: Clock | None = None, debug: bool = False) -> Litestar:
+    node = open_node(config, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        log.info("node %s serving for %s", VERSION, config.node.agency_code)
+        try:
+            yield
+        finally:
+            node.close()
+
+    ctx = WebContext(
+        agency_name=config.node.agency_name,
+        version=VERSION,
+        clock=node.clock,
+        users=node.users,
+        directory=node.users,
+        hasher=Argon2Hasher(),
+        lockout=LockoutPolicy(max_failures=config.web.login_max_failures,
+                              lockout=timedelta(minutes=config.web.lockout_minutes)),
+        health=node.health,
+        csrf_secret=read_or_create_secret(config.secrets_dir / "web.key"),
+        sessions_dir=config.sessions_dir,
+        session_max_age=timedelta(hours=config.web.session_hours),
+        secure_cookies=config.web.secure_cookies,
+        lifespans=[lifespan],
+    )
+    return build_web_app(ctx, debug=debug)

@@ -1,0 +1,82 @@
+"""Checks shared by ``vanthu doctor`` and ``/healthz`` (composition level: reads several adapters)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from node.config import Config
+from node.domain.health import Check, Level, free_disk_check
+from node.store.audit import verify_audit
+from node.store.blobs import BlobState, BlobStore
+from node.store.db import Database
+
+
+def database_check(db: Database, *, full: bool) -> Check:
+    try:
+        if full:
+            rows = db.query("PRAGMA integrity_check")
+            result = [r[0] for r in rows]
+            if result != ["ok"]:
+                return Check("database", Level.RED, "Cơ sở dữ liệu bị hỏng: " + "; ".join(result[:3]),
+                             "Dừng dịch vụ và khôi phục từ bản sao lưu gần nhất (vanthu restore).")
+        else:
+            db.query("SELECT 1")
+        mode = db.query_one("PRAGMA journal_mode")
+    except sqlite3.Error as e:
+        return Check("database", Level.RED, f"Không mở được cơ sở dữ liệu: {e}",
+                     "Kiểm tra quyền truy cập thư mục dữ liệu và dung lượng ổ đĩa.")
+    return Check("database", Level.GREEN, "Cơ sở dữ liệu hoạt động bình thường.", "",
+                 {"journal_mode": mode[0] if mode else None, "path": str(db.path)})
+
+
+def disk_check(config: Config) -> Check:
+    try:
+        free = shutil.disk_usage(config.data_dir).free
+    except OSError as e:
+        return Check("disk", Level.RED, f"Không đọc được dung lượng ổ đĩa: {e}",
+                     "Kiểm tra thư mục dữ liệu.")
+    return free_disk_check(free, config.store.min_free_disk_mb)
+
+
+def blob_check(db: Database, blobs: BlobStore, *, rehash: bool = False) -> Check:
+    missing = corrupt = 0
+    rows = db.query("SELECT sha256 FROM blob")
+    for r in rows:
+        sha = r["sha256"]
+        if rehash:
+            state = blobs.check(sha)
+            missing += state is BlobState.MISSING
+            corrupt += state is BlobState.CORRUPT
+        elif not blobs.exists(sha):
+            missing += 1
+    data = {"blobs": len(rows), "missing": missing, "corrupt": corrupt}
+    if missing or corrupt:
+        return Check("blobs", Level.RED, f"Kho tệp thiếu {missing} và hỏng {corrupt} tệp.",
+                     "Chạy 'vanthu verify' để xem danh sách và khôi phục từ bản sao lưu.", data)
+    return Check("blobs", Level.GREEN, f"Kho tệp đủ {len(rows)} tệp.", "", data)
+
+
+def audit_check(db: Database) -> Check:
+    with db.read() as conn:
+        report = verify_audit(conn)
+    if report.problem is not None:
+        return Check("audit", Level.RED, f"Nhật ký kiểm toán bị sửa đổi ({report.problem}).",
+                     "Báo ngay cho quản trị; chạy 'vanthu audit verify' để xem chi tiết.",
+                     {"rows": report.rows, "row": report.problem.row_id})
+    return Check("audit", Level.GREEN, f"Chuỗi nhật ký kiểm toán nguyên vẹn ({report.rows} bản ghi).", "",
+                 {"rows": report.rows})
+
+
+def config_check(config: Config, source: Path | None) -> Check:
+    problems: list[str] = []
+    if not config.node.agency_code:
+        problems.append("thiếu mã định danh cơ quan (node.agency_code)")
+    for folder in config.scanner.folders:
+        if not folder.path.is_dir():
+            problems.append(f"không có thư mục quét {folder.path}")
+    if problems:
+        return Check("config", Level.YELLOW, "Cấu hình chưa đầy đủ: " + "; ".join(problems) + ".",
+                     "Sửa tệp cấu hình rồi khởi động lại dịch vụ.")
+    return Check("config", Level.GREEN, f"Cấu hình hợp lệ ({source or 'mặc định'}).")

@@ -1,0 +1,46 @@
+"""Diagnostic checks: green / yellow / red, each with a Vietnamese line and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+
+class Level(IntEnum):
+    GREEN = 0
+    YELLOW = 1
+    RED = 2
+
+    @property
+    def label(self) -> str:
+        return {Level.GREEN: "green", Level.YELLOW: "yellow", Level.RED: "red"}[self]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    level: Level
+    message: str
+    action: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "level": self.level.label, "message": self.message,
+                "action": self.action, "data": self.data}
+
+
+def worst(checks: list[Check]) -> Level:
+    return max((c.level for c in checks), default=Level.GREEN)
+
+
+def free_disk_check(free_bytes: int, min_free_mb: int) -> Check:
+    free_mb = free_bytes // (1024 * 1024)
+    data = {"free_mb": free_mb, "min_free_mb": min_free_mb}
+    if free_mb < min_free_mb:
+        return Check("disk", Level.RED, f"Ổ đĩa dữ liệu gần đầy: còn {free_mb} MB.",
+                     "Giải phóng dung lượng hoặc chuyển bản sao lưu cũ sang phương tiện khác.", data)
+    if free_mb < 2 * min_free_mb:
+        return Check("disk", Level.YELLOW, f"Ổ đĩa dữ liệu sắp đầy: còn {free_mb} MB.",
+                     "Lên kế hoạch giải phóng dung lượng.", data)
+    return Check("disk", Level.GREEN, f"Ổ đĩa dữ liệu còn {free_mb} MB trống.", "", data)

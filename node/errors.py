@@ -1,0 +1,93 @@
+"""One error family for the node.
+
+Every error the node raises on purpose has a stable ``code`` (used in logs, JSON answers and
+tests) and a ``message`` a person can act on. The web layer turns them into pages, the CLI
+into one line and exit code 2. Adapters translate foreign exceptions with ``raise … from e``.
+
+``node.domain`` and ``node.edxml`` import nothing of ours, so they keep their own bases
+(:class:`node.domain.errors.DomainError`, :class:`node.edxml.errors.PackageError`) with the same
+two attributes; :data:`HANDLED` lists every base the entry points catch.
+"""
+
+from __future__ import annotations
+
+from node.domain.errors import DomainError
+from node.edxml.errors import PackageError
+
+
+class NodeError(Exception):
+    """Base of every error the node raises on purpose."""
+
+    code: str = "node_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(NodeError):
+    code = "config_invalid"
+
+
+class StoreError(NodeError):
+    code = "store_error"
+
+
+class BlobMissingError(StoreError):
+    code = "blob_missing"
+
+
+class BlobCorruptError(StoreError):
+    code = "blob_corrupt"
+
+
+class AuditChainError(StoreError):
+    code = "audit_chain_broken"
+
+
+class AuthError(NodeError):
+    code = "auth_failed"
+
+
+class AccountLockedError(AuthError):
+    code = "account_locked"
+
+
+class SigningError(NodeError):
+    code = "signing_error"
+
+
+class TokenUnavailableError(SigningError):
+    code = "token_unavailable"
+
+
+class ScanRejectedError(NodeError):
+    code = "scan_rejected"
+
+
+class AxisError(NodeError):
+    code = "axis_error"
+
+
+class AxisUnavailableError(AxisError):
+    """Transient: network down, 5xx, 429. Retried without limit."""
+
+    code = "axis_unavailable"
+
+
+class AxisRejectedError(AxisError):
+    """Permanent: the hub refused the request; retrying will not help."""
+
+    code = "axis_rejected"
+
+
+HANDLED: tuple[type[Exception], ...] = (NodeError, DomainError, PackageError)
+
+
+def error_code(exc: BaseException) -> str:
+    return str(getattr(exc, "code", "internal_error"))

@@ -1,0 +1,110 @@
+"""The Litestar application: pages in Vietnamese, sessions, CSRF, htmx served locally.
+
+The web layer talks only to ports (``WebContext``); ``node.app.create_app`` fills them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
+from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
+
+from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirectory, UserLogins
+from node.domain.clock import Clock
+from node.domain.health import Check
+from node.web import auth, errors, pages
+
+HERE = Path(__file__).parent
+PUBLIC_PREFIXES = ("/login", "/static/", "/healthz", "/schema")
+
+
+@dataclass
+class WebContext:
+    """Everything the web layer needs, as ports."""
+
+    agency_name: str
+    version: str
+    clock: Clock
+    users: UserLogins
+    directory: UserDirectory
+    hasher: PasswordHasher
+    lockout: LockoutPolicy
+    health: Callable[[], list[Check]]
+    csrf_secret: str
+    sessions_dir: Path
+    session_max_age: timedelta = timedelta(hours=8)
+    secure_cookies: bool = False
+    lifespans: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = ()
+    extra_handlers: Sequence[ControllerRouterHandler] = field(default_factory=list)
+
+
+def current_user(request: Request[Any, Any, Any]) -> User | None:
+    user: User | None = getattr(request.state, "user", None)
+    return user
+
+
+async def _load_user(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Attach the logged-in user to the request, or send the browser to the login page."""
+    ctx: WebContext = request.app.state.ctx
+    request.state.user = None
+    uid = request.session.get("uid") if "session" in request.scope else None
+    if uid is not None:
+        user = ctx.directory.get(int(uid))
+        if user is not None and user.active:
+            request.state.user = user
+        else:
+            request.clear_session()
+    path = request.url.path
+    if request.state.user is None and not path.startswith(PUBLIC_PREFIXES):
+        target = "/login" if path == "/" else f"/login?next={path}"
+        if request.headers.get("hx-request") == "true":
+            return Response(content="", status_code=204, headers={"HX-Redirect": target})
+        return Redirect(path=target)
+    return None
+
+
+def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
+    ctx.sessions_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def nothing(_: Litestar) -> AsyncIterator[None]:
+        yield
+
+    return Litestar(
+        route_handlers=[
+            *auth.handlers,
+            *pages.handlers,
+            *ctx.extra_handlers,
+            create_static_files_router(path="/static", directories=[HERE / "static"], name="static",
+                                       include_in_schema=False),
+        ],
+        before_request=_load_user,
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        csrf_config=CSRFConfig(secret=ctx.csrf_secret, cookie_samesite="strict",
+                               cookie_secure=ctx.secure_cookies, exclude=["/healthz"]),
+        middleware=[
+            ServerSideSessionConfig(max_age=int(ctx.session_max_age.total_seconds()), samesite="strict",
+                                    secure=ctx.secure_cookies, renew_on_access=True).middleware,
+        ],
+        stores={"sessions": FileStore(path=ctx.sessions_dir, create_directories=True)},
+        exception_handlers=errors.handlers,
+        state=State({"ctx": ctx}),
+        lifespan=list(ctx.lifespans) or [nothing],
+        debug=debug,
+    )

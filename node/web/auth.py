@@ -1,0 +1,68 @@
+"""Login and logout, and role guards for the rest of the UI."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from node.domain.accounts import Role, User, authenticate
+from node.domain.errors import DomainError
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _safe_next(value: str | None) -> str:
+    """Only local paths: never redirect to another host after login."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@get("/login", name="login_form", sync_to_thread=False)
+def login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template | Redirect:
+    if getattr(request.state, "user", None) is not None:
+        return Redirect(path=_safe_next(next))
+    return Template("login.html", context={"next": _safe_next(next), "error": None, "username": ""})
+
+
+@post("/login", name="login", sync_to_thread=True, status_code=303)
+def login(request: Request[Any, Any, Any], data: FormData) -> Template | Redirect:
+    ctx = request.app.state.ctx
+    username = data.get("username", "")
+    nxt = _safe_next(data.get("next"))
+    try:
+        user = authenticate(ctx.users, ctx.hasher, ctx.clock, ctx.lockout, username, data.get("password", ""))
+    except DomainError as e:
+        return Template("login.html", status_code=401,
+                        context={"next": nxt, "error": e.message, "username": username})
+    request.set_session({"uid": user.id})
+    return Redirect(path=nxt, status_code=303)
+
+
+@post("/logout", name="logout", status_code=303)
+async def logout(request: Request[Any, Any, Any]) -> Redirect:
+    request.clear_session()
+    return Redirect(path="/login", status_code=303)
+
+
+def requires(*roles: Role) -> Any:
+    """A guard: the logged-in user must hold one of ``roles`` (admins pass everywhere)."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user: User | None = getattr(connection.state, "user", None)
+        if user is None:
+            raise NotAuthorizedException("Cần đăng nhập.")
+        if not user.has_any(Role.ADMIN, *roles):
+            raise PermissionDeniedException("Bạn không có quyền thực hiện chức năng này.")
+
+    return guard
+
+
+handlers = [login_form, login, logout]
