@@ -220,6 +220,15 @@ def ensure_demo_token(root: Path, *, label: str = "vanthu-demo", agency_name: st
     ca_key, ca_cert = _make_ca(pki, agency_name)
     lib = pkcs11.lib(str(module))
     token = lib.get_token(token_label=label)
+    # Look first without logging in (public objects only): a complete token is left untouched.
+    with token.open() as session:
+        complete = all(_has_object(session, lbl, cls) for lbl, cls in (
+            (CA_LABEL, ObjectClass.CERTIFICATE),
+            (AGENCY_KEY, ObjectClass.PUBLIC_KEY), (AGENCY_KEY, ObjectClass.CERTIFICATE),
+            (LEADER_KEY, ObjectClass.PUBLIC_KEY), (LEADER_KEY, ObjectClass.CERTIFICATE)))
+    if complete and all(p.exists() for p in (pki / "agency.pem", pki / "leader.pem")):
+        return DemoToken(conf=conf, module=module, label=label, user_pin=user_pin, pin_file=pin_file,
+                         ca_cert=pki / "ca.pem", agency_cert=pki / "agency.pem", leader_cert=pki / "leader.pem")
     with token.open(rw=True, user_pin=user_pin) as session:
         if not _has_object(session, CA_LABEL, ObjectClass.CERTIFICATE):
             _store_cert(session, ca_cert, CA_LABEL, b"\xca")

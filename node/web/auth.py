@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from node.domain.accounts import Role, User, authenticate
@@ -26,7 +26,8 @@ def _safe_next(value: str | None) -> str:
 
 
 @get("/login", name="login_form", sync_to_thread=False)
-def login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template | Redirect:
+def login_form(request: Request[Any, Any, Any],
+               next: FromQuery[str | None] = None) -> Template | Redirect:
     if getattr(request.state, "user", None) is not None:
         return Redirect(path=_safe_next(next))
     return Template("login.html", context={"next": _safe_next(next), "error": None, "username": ""})
