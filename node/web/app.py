@@ -15,7 +15,6 @@ from typing import Any
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
@@ -28,6 +27,7 @@ from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirect
 from node.domain.clock import Clock
 from node.domain.health import Check
 from node.web import auth, errors, pages
+from node.web.sessions import RotatingSessionConfig
 
 HERE = Path(__file__).parent
 PUBLIC_PREFIXES = ("/login", "/static/", "/healthz", "/schema")
@@ -99,8 +99,9 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
         csrf_config=CSRFConfig(secret=ctx.csrf_secret, cookie_samesite="strict",
                                cookie_secure=ctx.secure_cookies, exclude=["/healthz"]),
         middleware=[
-            ServerSideSessionConfig(max_age=int(ctx.session_max_age.total_seconds()), samesite="strict",
-                                    secure=ctx.secure_cookies, renew_on_access=True).middleware,
+            RotatingSessionConfig(max_age=int(ctx.session_max_age.total_seconds()), samesite="strict",
+                                    secure=ctx.secure_cookies, renew_on_access=True,
+                                  exclude=["/healthz", "/static"]).middleware,
         ],
         stores={"sessions": FileStore(path=ctx.sessions_dir, create_directories=True)},
         exception_handlers=errors.handlers,

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from node.domain.accounts import Role, User, authenticate
 from node.domain.errors import DomainError
+from node.web.sessions import start_new_session
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -43,7 +44,7 @@ def login(request: Request[Any, Any, Any], data: FormData) -> Template | Redirec
     except DomainError as e:
         return Template("login.html", status_code=401,
                         context={"next": nxt, "error": e.message, "username": username})
-    request.set_session({"uid": user.id})
+    start_new_session(request, {"uid": user.id})
     return Redirect(path=nxt, status_code=303)
 
 

@@ -152,3 +152,13 @@ def test_unknown_page_is_a_vietnamese_404(client: TestClient, node_with_user) ->
     login(client, "vanthu", password)
     r = client.get("/khong-co-trang-nay")
     assert r.status_code == 404 and "Không tìm thấy" in r.text
+
+
+def test_session_id_changes_at_login(client: TestClient, node_with_user) -> None:
+    _, password = node_with_user
+    planted = "a" * 64  # an id an attacker made the browser carry before login
+    client.cookies.set("session", planted, domain="127.0.0.1")
+    r = login(client, "vanthu", password)
+    issued = r.headers.get("set-cookie", "")
+    assert issued.startswith("session=") and planted not in issued
+    assert client.get("/", follow_redirects=False).status_code == 200
