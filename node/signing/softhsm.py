@@ -226,9 +226,10 @@ def ensure_demo_token(root: Path, *, label: str = "vanthu-demo", agency_name: st
             (CA_LABEL, ObjectClass.CERTIFICATE),
             (AGENCY_KEY, ObjectClass.PUBLIC_KEY), (AGENCY_KEY, ObjectClass.CERTIFICATE),
             (LEADER_KEY, ObjectClass.PUBLIC_KEY), (LEADER_KEY, ObjectClass.CERTIFICATE)))
-    if complete and all(p.exists() for p in (pki / "agency.pem", pki / "leader.pem")):
-        return DemoToken(conf=conf, module=module, label=label, user_pin=user_pin, pin_file=pin_file,
-                         ca_cert=pki / "ca.pem", agency_cert=pki / "agency.pem", leader_cert=pki / "leader.pem")
+    result = DemoToken(conf=conf, module=module, label=label, user_pin=user_pin, pin_file=pin_file,
+                       ca_cert=pki / "ca.pem", agency_cert=pki / "agency.pem", leader_cert=pki / "leader.pem")
+    if complete and result.agency_cert.exists() and result.leader_cert.exists():
+        return result
     with token.open(rw=True, user_pin=user_pin) as session:
         if not _has_object(session, CA_LABEL, ObjectClass.CERTIFICATE):
             _store_cert(session, ca_cert, CA_LABEL, b"\xca")
@@ -237,8 +238,7 @@ def ensure_demo_token(root: Path, *, label: str = "vanthu-demo", agency_name: st
         ensure_identity(session, ca_key, ca_cert,
                         Identity(LEADER_KEY, b"\x02", leader_name, agency_name, leader_title),
                         pki / "leader.pem")
-    return DemoToken(conf=conf, module=module, label=label, user_pin=user_pin, pin_file=pin_file,
-                     ca_cert=pki / "ca.pem", agency_cert=pki / "agency.pem", leader_cert=pki / "leader.pem")
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
