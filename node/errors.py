@@ -63,7 +63,41 @@ class SigningError(NodeError):
 
 
 class TokenUnavailableError(SigningError):
+    """The token (or its PKCS#11 module) is missing, unplugged or failing; retry when it is back."""
+
     code = "token_unavailable"
+
+
+class WrongPinError(SigningError):
+    """The token refused the PIN; ``tries_left`` is set when the token reports it."""
+
+    code = "wrong_pin"
+
+    def __init__(self, message: str, *, tries_left: str | None = None) -> None:
+        super().__init__(message)
+        self.tries_left = tries_left
+
+
+class PinLockedError(SigningError):
+    code = "pin_locked"
+
+
+class PinRequiredError(SigningError):
+    code = "pin_required"
+
+
+class KeyNotFoundError(SigningError):
+    code = "key_not_found"
+
+
+class PlacementError(SigningError):
+    """Where to put a visible signature or a form field could not be found."""
+
+    code = "placement_not_found"
+
+
+class UnreadablePdfError(SigningError):
+    code = "pdf_unreadable"
 
 
 class ScanRejectedError(NodeError):

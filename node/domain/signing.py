@@ -1,0 +1,201 @@
+"""Signatures as the office sees them: verdicts per signature, the report, and the ports.
+
+Pure data and rules (NĐ 30 Phụ lục I; DOMAIN.md §6). The PKCS#11 / pyHanko adapter lives in
+``node.signing`` and fills these in; the workflow talks to it through :class:`DocumentSigner`.
+"Chờ dữ liệu thu hồi" (revocation unknown) is not "invalid": it does not fail a report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Revocation(StrEnum):
+    GOOD = "good"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+class CertValidity(StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+
+
+class SignatureLevel(StrEnum):
+    B_B = "PAdES-B-B"
+    B_T = "PAdES-B-T"
+
+
+REVOCATION_VI = {Revocation.GOOD: "chưa bị thu hồi", Revocation.REVOKED: "ĐÃ BỊ THU HỒI",
+                 Revocation.UNKNOWN: "chờ dữ liệu thu hồi"}
+VALIDITY_VI = {CertValidity.VALID: "còn hiệu lực", CertValidity.EXPIRED: "ĐÃ HẾT HẠN",
+               CertValidity.NOT_YET_VALID: "CHƯA CÓ HIỆU LỰC"}
+# Changes after a signature that keep it valid: none, or filling form fields / adding signatures.
+ACCEPTED_MODIFICATIONS = frozenset({"NONE", "LTA_UPDATES", "FORM_FILLING"})
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """The verdict on one signature of a PDF."""
+
+    field_name: str
+    signer: str
+    signer_title: str
+    issuer: str
+    signing_time: datetime | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    revocation: Revocation
+    cert_validity: CertValidity
+    modification_level: str
+    coverage: str
+    timestamped: bool
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return (self.intact and self.valid and self.trusted
+                and self.revocation is not Revocation.REVOKED
+                and self.cert_validity is CertValidity.VALID
+                and self.modification_level in ACCEPTED_MODIFICATIONS)
+
+    def summary_vi(self) -> str:
+        when = self.signing_time.isoformat(timespec="seconds") if self.signing_time else "không rõ"
+        parts = [
+            f"Chữ ký «{self.field_name}» của {self.signer}" + (f" ({self.signer_title})" if self.signer_title
+                                                               else ""),
+            f"ký lúc {when}",
+            "toàn vẹn" if self.intact and self.valid else "KHÔNG TOÀN VẸN (tài liệu đã bị sửa sau khi ký)",
+            "chứng thư tin cậy" if self.trusted else "CHỨNG THƯ KHÔNG ĐƯỢC TIN CẬY",
+            f"chứng thư {VALIDITY_VI[self.cert_validity]}",
+            REVOCATION_VI[self.revocation],
+        ]
+        if self.modification_level not in ACCEPTED_MODIFICATIONS:
+            parts.append("CÓ THAY ĐỔI KHÔNG ĐƯỢC PHÉP SAU KHI KÝ")
+        verdict = "HỢP LỆ" if self.ok else "KHÔNG HỢP LỆ"
+        return f"{verdict}: " + "; ".join(parts) + "."
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field_name, "signer": self.signer, "signer_title": self.signer_title,
+            "issuer": self.issuer,
+            "signing_time": self.signing_time.isoformat(timespec="seconds") if self.signing_time else None,
+            "intact": self.intact, "valid": self.valid, "trusted": self.trusted,
+            "revocation": self.revocation.value, "certificate": self.cert_validity.value,
+            "modification_level": self.modification_level, "coverage": self.coverage,
+            "timestamped": self.timestamped, "ok": self.ok, "problems": list(self.problems),
+            "summary": self.summary_vi(),
+        }
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """Every signature of one PDF, in signing order."""
+
+    signatures: tuple[SignatureCheck, ...] = field(default_factory=tuple)
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signatures)
+
+    @property
+    def all_ok(self) -> bool:
+        return self.signed and all(s.ok for s in self.signatures)
+
+    @property
+    def revocation_pending(self) -> bool:
+        return any(s.revocation is Revocation.UNKNOWN for s in self.signatures)
+
+    def summary_vi(self) -> str:
+        if not self.signed:
+            return "Tài liệu không có chữ ký số."
+        head = (f"Tất cả {len(self.signatures)} chữ ký hợp lệ." if self.all_ok
+                else f"Có chữ ký không hợp lệ ({sum(not s.ok for s in self.signatures)}"
+                     f"/{len(self.signatures)}).")
+        return "\n".join([head, *(s.summary_vi() for s in self.signatures)])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"signed": self.signed, "ok": self.all_ok, "summary": self.summary_vi(),
+                "signatures": [s.as_dict() for s in self.signatures]}
+
+
+def choose_level(*, tsa_configured: bool, tsa_reachable: bool) -> tuple[SignatureLevel, bool]:
+    """Which PAdES level to produce now, and whether to queue an upgrade to B-T for later."""
+    if not tsa_configured:
+        return SignatureLevel.B_B, False
+    if tsa_reachable:
+        return SignatureLevel.B_T, False
+    return SignatureLevel.B_B, True
+
+
+@dataclass(frozen=True)
+class PendingTimestamp:
+    id: int
+    blob_sha256: str
+    field_name: str
+    queued_at: str
+    attempts: int
+
+
+class TimestampQueue(Protocol):
+    """Signatures made B-B while the timestamp authority was unreachable, to upgrade later."""
+
+    def enqueue(self, *, blob_sha256: str, field_name: str, now: datetime) -> None: ...
+
+    def pending(self, limit: int = 100) -> list[PendingTimestamp]: ...
+
+    def mark_done(self, item_id: int, *, new_blob_sha256: str, now: datetime) -> None: ...
+
+    def mark_failed(self, item_id: int, *, error: str, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page in PDF points, origin bottom-left; pages count from 0."""
+
+    page: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def width(self) -> float:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> float:
+        return self.y2 - self.y1
+
+
+@dataclass(frozen=True)
+class PersonalSigner:
+    """Who signs personally: the key on the token and what the signature block shows."""
+
+    user: str
+    full_name: str
+    key_label: str
+    signature_png: str
+    title: str = ""
+
+
+class DocumentSigner(Protocol):
+    """What the workflow asks of the signing adapter (bytes in, new bytes out; nothing stored)."""
+
+    def prepare_number_fields(self, pdf: bytes) -> bytes: ...
+
+    def sign_personal(self, pdf: bytes, who: PersonalSigner, *, pin: str | None,
+                      box: Box | None = None) -> bytes: ...
+
+    def fill_number_date(self, pdf: bytes, *, number: str, date_line: str) -> bytes: ...
+
+    def seal(self, pdf: bytes, *, pin: str | None = None, user: str = "") -> bytes: ...
+
+    def stamp_copy(self, pdf: bytes, *, text: str, pin: str | None = None, user: str = "") -> bytes: ...
+
+    def verify(self, pdf: bytes) -> VerificationReport: ...
