@@ -78,3 +78,244 @@ def m0001_core(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="registers_0001_numbering")
+def m_registers_0001_numbering(db: Database) -> None:
+    """Registers (sổ đến / đi / sao, secret series apart) and their permanent, gapless entries."""
+    db.executescript(
+        """
+        CREATE TABLE register (
+            code       TEXT PRIMARY KEY,
+            kind       TEXT NOT NULL CHECK (kind IN ('den', 'di', 'sao')),
+            name       TEXT NOT NULL,
+            secret     INTEGER NOT NULL DEFAULT 0 CHECK (secret IN (0, 1)),
+            type_names TEXT NOT NULL DEFAULT '[]',
+            active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+        );
+
+        CREATE TABLE register_entry (
+            register_code TEXT NOT NULL REFERENCES register(code),
+            year          INTEGER NOT NULL CHECK (year BETWEEN 1900 AND 9999),
+            number        INTEGER NOT NULL CHECK (number >= 1),
+            allocated_at  TEXT NOT NULL,
+            actor         TEXT NOT NULL,
+            subject       TEXT NOT NULL DEFAULT '',
+            audit_id      INTEGER NOT NULL,
+            PRIMARY KEY (register_code, year, number)
+        );
+
+        CREATE TRIGGER register_entry_gapless BEFORE INSERT ON register_entry
+            WHEN NEW.number <> 1 + COALESCE((SELECT max(number) FROM register_entry
+                                             WHERE register_code = NEW.register_code AND year = NEW.year), 0)
+            BEGIN SELECT RAISE(ABORT, 'register numbers must be consecutive'); END;
+        CREATE TRIGGER register_entry_no_update BEFORE UPDATE ON register_entry
+            BEGIN SELECT RAISE(ABORT, 'register entries are permanent'); END;
+        CREATE TRIGGER register_entry_no_delete BEFORE DELETE ON register_entry
+            BEGIN SELECT RAISE(ABORT, 'register entries are permanent'); END;
+
+        INSERT INTO register (code, kind, name, secret) VALUES
+            ('den', 'den', 'Sổ văn bản đến', 0),
+            ('den-mat', 'den', 'Sổ văn bản đến (mật)', 1),
+            ('di', 'di', 'Sổ văn bản đi', 0),
+            ('di-mat', 'di', 'Sổ văn bản đi (mật)', 1),
+            ('sao', 'sao', 'Sổ bản sao văn bản', 0);
+        """
+    )
+
+
+@migrations(name="sync_0001_exchange")
+def sync_0001_exchange(db: Database) -> None:
+    """Outbox, inbox, link state, outage ledger and the mirrored agency directory."""
+    db.executescript(
+        """
+        CREATE TABLE axis_outbox (
+            id              INTEGER PRIMARY KEY,
+            kind            TEXT NOT NULL CHECK (kind IN ('edoc', 'status')),
+            blob_sha256     TEXT NOT NULL REFERENCES blob(sha256),
+            size            INTEGER NOT NULL,
+            document_id     TEXT NOT NULL,
+            recipient_code  TEXT NOT NULL,
+            subject         TEXT NOT NULL DEFAULT '',
+            priority        INTEGER NOT NULL DEFAULT 0,
+            state           TEXT NOT NULL DEFAULT 'queued'
+                            CHECK (state IN ('queued', 'sending', 'sent', 'rejected')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            in_doubt        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            lease_owner     TEXT,
+            lease_until     TEXT,
+            last_error      TEXT,
+            axis_doc_id     TEXT,
+            created_at      TEXT NOT NULL,
+            sent_at         TEXT,
+            delivery_status      TEXT,
+            delivery_status_at   TEXT,
+            delivery_description TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX axis_outbox_open ON axis_outbox (state, priority DESC, id)
+            WHERE state IN ('queued', 'sending');
+        CREATE INDEX axis_outbox_delivery ON axis_outbox (document_id, recipient_code);
+
+        CREATE TABLE axis_inbox (
+            id                       INTEGER PRIMARY KEY,
+            axis_doc_id              TEXT NOT NULL UNIQUE,
+            kind                     TEXT NOT NULL CHECK (kind IN ('edoc', 'status')),
+            sender_code              TEXT NOT NULL,
+            document_id              TEXT NOT NULL,
+            blob_sha256              TEXT NOT NULL REFERENCES blob(sha256),
+            size                     INTEGER NOT NULL,
+            subject                  TEXT NOT NULL DEFAULT '',
+            code                     TEXT NOT NULL DEFAULT '',
+            status_code              TEXT,
+            response_for_document_id TEXT,
+            warnings                 TEXT NOT NULL DEFAULT '[]',
+            outbox_id                INTEGER REFERENCES axis_outbox(id),
+            received_at              TEXT NOT NULL,
+            acked_at                 TEXT
+        );
+        CREATE UNIQUE INDEX axis_inbox_edoc ON axis_inbox (sender_code, document_id)
+            WHERE kind = 'edoc';
+
+        CREATE TABLE axis_link (
+            id          INTEGER PRIMARY KEY CHECK (id = 1),
+            online      INTEGER NOT NULL,
+            since       TEXT NOT NULL,
+            last_ok_at  TEXT,
+            last_error  TEXT
+        );
+
+        CREATE TABLE axis_outage (
+            id              INTEGER PRIMARY KEY,
+            started_at      TEXT NOT NULL,
+            ended_at        TEXT,
+            queued_at_start INTEGER NOT NULL,
+            max_queued      INTEGER NOT NULL,
+            drained_at      TEXT,
+            last_error      TEXT,
+            report_state    TEXT NOT NULL DEFAULT 'none'
+                            CHECK (report_state IN ('none', 'due', 'queued')),
+            report_outbox_id INTEGER REFERENCES axis_outbox(id)
+        );
+
+        CREATE TABLE axis_agency (
+            code      TEXT PRIMARY KEY,
+            code102   TEXT NOT NULL DEFAULT '',
+            old_code  TEXT NOT NULL DEFAULT '',
+            name      TEXT NOT NULL,
+            pid       TEXT NOT NULL DEFAULT '',
+            mail      TEXT NOT NULL DEFAULT '',
+            deleted   INTEGER NOT NULL DEFAULT 0,
+            synced_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations(name="signing_0001_timestamp_queue")
+def m_signing_0001_timestamp_queue(db: Database) -> None:
+    """Signatures made PAdES B-B while the timestamp authority was unreachable (upgrade later)."""
+    db.executescript(
+        """
+        CREATE TABLE signing_timestamp_queue (
+            id           INTEGER PRIMARY KEY,
+            blob_sha256  TEXT NOT NULL,
+            field_name   TEXT NOT NULL,
+            queued_at    TEXT NOT NULL,
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            last_error   TEXT,
+            done_at      TEXT,
+            new_blob_sha256 TEXT,
+            UNIQUE (blob_sha256, field_name)
+        );
+        CREATE INDEX signing_timestamp_pending ON signing_timestamp_queue (done_at, id);
+        """
+    )
+
+
+@migrations(name="search_0001_index")
+def search_0001_index(db: Database) -> None:
+    """Generic full-text index (node/store/search.py): folded text in an FTS5 external-content table."""
+    db.executescript(
+        """
+        CREATE TABLE search_doc (
+            id         INTEGER PRIMARY KEY,
+            kind       TEXT NOT NULL,
+            ref        TEXT NOT NULL,
+            title      TEXT NOT NULL DEFAULT '',
+            body       TEXT NOT NULL DEFAULT '',
+            title_fold TEXT NOT NULL DEFAULT '',
+            body_fold  TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            UNIQUE (kind, ref)
+        );
+        CREATE VIRTUAL TABLE search_fts USING fts5(
+            title_fold, body_fold,
+            content = 'search_doc', content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER search_doc_ai AFTER INSERT ON search_doc BEGIN
+            INSERT INTO search_fts (rowid, title_fold, body_fold) VALUES (new.id, new.title_fold, new.body_fold);
+        END;
+        CREATE TRIGGER search_doc_ad AFTER DELETE ON search_doc BEGIN
+            INSERT INTO search_fts (search_fts, rowid, title_fold, body_fold)
+                VALUES ('delete', old.id, old.title_fold, old.body_fold);
+        END;
+        CREATE TRIGGER search_doc_au AFTER UPDATE ON search_doc BEGIN
+            INSERT INTO search_fts (search_fts, rowid, title_fold, body_fold)
+                VALUES ('delete', old.id, old.title_fold, old.body_fold);
+            INSERT INTO search_fts (rowid, title_fold, body_fold) VALUES (new.id, new.title_fold, new.body_fold);
+        END;
+        """
+    )
+
+
+@migrations(name="scanner_0001_scans")
+def scanner_0001_scans(db: Database) -> None:
+    """Scanned files, the documents made from them, and every arrival (stored/duplicate/rejected)."""
+    db.executescript(
+        """
+        CREATE TABLE scan_file (
+            id          INTEGER PRIMARY KEY,
+            sha256      TEXT NOT NULL UNIQUE REFERENCES blob(sha256),
+            file_name   TEXT NOT NULL,
+            folder      TEXT NOT NULL,
+            purpose     TEXT NOT NULL CHECK (purpose IN ('incoming', 'copy')),
+            media_type  TEXT NOT NULL,
+            parts       INTEGER NOT NULL CHECK (parts >= 1),
+            warnings    TEXT NOT NULL DEFAULT '[]',
+            received_at TEXT NOT NULL
+        );
+
+        CREATE TABLE scan (
+            id              INTEGER PRIMARY KEY,
+            file_id         INTEGER NOT NULL REFERENCES scan_file(id),
+            part            INTEGER NOT NULL,
+            pdf_sha256      TEXT NOT NULL REFERENCES blob(sha256),
+            pdf_is_original INTEGER NOT NULL,
+            pages           INTEGER NOT NULL,
+            ocr             INTEGER NOT NULL,
+            signed          INTEGER NOT NULL,
+            dpi             INTEGER,
+            text            TEXT NOT NULL,
+            fields          TEXT NOT NULL,
+            warnings        TEXT NOT NULL DEFAULT '[]',
+            state           TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'confirmed', 'discarded')),
+            created_at      TEXT NOT NULL,
+            UNIQUE (file_id, part)
+        );
+
+        CREATE TABLE scan_arrival (
+            id        INTEGER PRIMARY KEY,
+            file_id   INTEGER REFERENCES scan_file(id),
+            file_name TEXT NOT NULL,
+            folder    TEXT NOT NULL,
+            outcome   TEXT NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'rejected')),
+            code      TEXT NOT NULL DEFAULT '',
+            message   TEXT NOT NULL DEFAULT '',
+            sha256    TEXT,
+            at        TEXT NOT NULL
+        );
+        CREATE INDEX scan_arrival_at ON scan_arrival (at);
+        """
+    )
