@@ -57,6 +57,11 @@ class SigningSection:
     agency_pin_file: Path | None = None
     pin_cache_minutes: int = 15
     trust_anchors: tuple[Path, ...] = ()
+    personal_key_label: str = "leader"
+    signature_png: Path | None = None
+    seal_png: Path | None = None
+    tsa_url: str = ""
+    tsa_timeout_seconds: float = 5.0
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ import click
 
 from node.cli.base import cli
 from node.cli.core import register as _register_core
+from node.cli.pdf import register as _register_pdf
 from node.errors import HANDLED
 
 _register_core(cli)
+_register_pdf(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -87,21 +87,22 @@ def seal_box(personal: Box, seal_png: Path) -> Box:
     w, h = png_size_pt(seal_png)
     x2 = personal.x1 + personal.width / 3
     cy = (personal.y1 + personal.y2) / 2
-    return Box(personal.page, x2 - w, cy - h / 2 - SEAL_TEXT_HEIGHT, x2, cy + h / 2)
+    return Box(personal.page, x2 - w - 1, cy - h / 2 - SEAL_TEXT_HEIGHT, x2, cy + h / 2 + 1)
 
 
 def text_stamp_style() -> TextStampStyle:
     return TextStampStyle(
         stamp_text="%(text)s",
         text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(SERIF), font_size=10),
-                                    text_color=(0, 0, 0), leading=12),
+                                    text_color=(0, 0, 0), leading=11),
         border_width=0,
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MAX,
-            margins=layout.Margins(0, 0, 0, 0), inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT))
+            margins=layout.Margins(0, 0, 0, 0), inner_content_scaling=layout.InnerScaling.NO_SCALING))
 
 
 def text_stamp_box(page_width: float, page_height: float, *, width: float = 240.0,
-                   height: float = 30.0, margin: float = 28.0) -> Box:
-    return Box(0, page_width - margin - width, page_height - margin - height,
-               page_width - margin, page_height - margin)
+                   height: float = 30.0, margin: float = 28.0, top: float = 3.0) -> Box:
+    """Top right of page 1, in the top margin (above the Quốc hiệu of a standard layout)."""
+    return Box(0, page_width - margin - width, page_height - top - height,
+               page_width - margin, page_height - top)

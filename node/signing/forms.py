@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from datetime import date
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
@@ -66,6 +67,24 @@ def add_text_fields(pdf: bytes, boxes: Mapping[str, Box]) -> bytes:
     out = io.BytesIO()
     w.write(out)
     return out.getvalue()
+
+
+def day_month(d: date) -> tuple[str, str, str]:
+    """NĐ 30: days below 10 and months 1 and 2 are written with a leading zero."""
+    return f"{d.day:02d}", (f"{d.month:02d}" if d.month < 3 else str(d.month)), str(d.year)
+
+
+def fill_number_date(pdf: bytes, *, number: str, issued: date) -> bytes:
+    """Fill the số field and whichever of the ngày / tháng / năm fields the document has."""
+    names = field_names(pdf)
+    if NUMBER_FIELD not in names:
+        raise SigningError("Văn bản chưa có ô số/ngày (cần tạo trước khi lãnh đạo ký).",
+                           code="number_fields_missing")
+    values = {NUMBER_FIELD: number}
+    for name, value in zip(DATE_FIELDS, day_month(issued), strict=True):
+        if name in names:
+            values[name] = value
+    return fill_text_fields(pdf, values)
 
 
 def field_names(pdf: bytes) -> set[str]:

@@ -7,10 +7,11 @@ the caller keeps blobs and rows. Every token operation runs on the token's worke
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -65,11 +66,6 @@ class SignResult:
     timestamp_queued: bool
 
 
-def day_month(d: date) -> tuple[str, str, str]:
-    """NĐ 30: days below 10 and months 1 and 2 are written with a leading zero."""
-    return f"{d.day:02d}", (f"{d.month:02d}" if d.month < 3 else str(d.month)), str(d.year)
-
-
 class Pkcs11DocumentSigner:
     """NĐ 30 signatures with keys on one PKCS#11 token."""
 
@@ -96,13 +92,14 @@ class Pkcs11DocumentSigner:
         return forms.add_text_fields(pdf, boxes)
 
     def fill_number_date(self, pdf: bytes, *, number: str, issued: date) -> bytes:
-        names = forms.field_names(pdf)
-        day, month, year = day_month(issued)
-        values = {forms.NUMBER_FIELD: number}
-        for name, value in zip(forms.DATE_FIELDS, (day, month, year), strict=True):
-            if name in names:
-                values[name] = value
-        return forms.fill_text_fields(pdf, values)
+        return forms.fill_number_date(pdf, number=number, issued=issued)
+
+    def certificate_name(self, key_label: str, *, pin: str | None) -> str:
+        """The common name on the certificate of ``key_label`` (the signer's full name)."""
+        if not pin:
+            raise PinRequiredError("Cần nhập PIN của token để ký.")
+        signer = self.token.run(lambda s: self._pkcs11_signer(s, key_label), pin=pin)
+        return str(signer.signing_cert.subject.native.get("common_name", ""))
 
     # -- signatures ------------------------------------------------------------------------------
     def sign_personal(self, pdf: bytes, who: PersonalSigner, *, pin: str | None,
@@ -126,7 +123,8 @@ class Pkcs11DocumentSigner:
         box = appearance.seal_box(personal, self.settings.seal_png)
         now = self.clock.now().astimezone(self.tz)
         result = self._sign(pdf, key_label=self.settings.agency_key_label,
-                            field=_free_name(pdf, AGENCY_FIELD), box=box, style=appearance.seal_style(self.settings.seal_png),
+                            field=_free_name(pdf, AGENCY_FIELD), box=box,
+                            style=appearance.seal_style(self.settings.seal_png),
                             params={"agency": self.settings.agency_name, "time": appearance.iso_time(now)},
                             pin=pin, reason="Ký số của cơ quan", name=self.settings.agency_name)
         if cache:
@@ -137,7 +135,7 @@ class Pkcs11DocumentSigner:
         """Agency signature on an attachment or an electronic copy: text only, top right of page 1."""
         pin, cache = self._agency_pin(user, pin)
         r = PdfFileReader(io.BytesIO(pdf), strict=False)
-        x1, y1, x2, y2 = (float(v) for v in r.root["/Pages"]["/Kids"][0].get_object()["/MediaBox"])
+        x1, y1, x2, y2 = _media_box(_page_refs(r)[0].get_object())
         box = appearance.text_stamp_box(x2 - x1, y2 - y1)
         now = self.clock.now().astimezone(self.tz)
         result = self._sign(pdf, key_label=self.settings.agency_key_label, field=_free_name(pdf, COPY_FIELD),
@@ -185,8 +183,6 @@ class Pkcs11DocumentSigner:
             else:
                 raise _translate(e) from e
         if queue and self.timestamps is not None:
-            import hashlib
-
             self.timestamps.enqueue(blob_sha256=hashlib.sha256(out).hexdigest(), field_name=field,
                                     now=self.clock.now())
         return SignResult(out, field, level, queue)
@@ -270,6 +266,16 @@ def _signature_box(pdf: bytes, field: str) -> Box:
                        "người có thẩm quyền ký.", code="personal_signature_missing")
 
 
+def _media_box(page: Any) -> tuple[float, ...]:
+    node = page
+    while node is not None:
+        if "/MediaBox" in node:
+            return tuple(float(v) for v in node["/MediaBox"])
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    return (0.0, 0.0, 595.28, 841.89)  # A4
+
+
 def _page_refs(r: PdfFileReader) -> list[Any]:
     out: list[Any] = []
 
@@ -304,8 +310,6 @@ class _as_file:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``path`` as a whole or not at all (temp file in the same directory, fsync, rename)."""
-    import os
-
     path = path.resolve()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -318,5 +322,3 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
 
-
-SignFn = Callable[[bytes], bytes]

@@ -8,11 +8,13 @@ not a failure. Runs synchronously: callers on an event loop use ``asyncio.to_thr
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -49,7 +51,7 @@ def load_trust_anchors(paths: tuple[Path, ...] | list[Path]) -> list[asn1_x509.C
 
 
 def verify_pdf(data: bytes, trust_anchors: tuple[Path, ...] | list[Path], *,
-               now: datetime | None = None) -> VerificationReport:
+               now: datetime | None = None, tz: str = "Asia/Ho_Chi_Minh") -> VerificationReport:
     roots = load_trust_anchors(trust_anchors)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -57,7 +59,11 @@ def verify_pdf(data: bytes, trust_anchors: tuple[Path, ...] | list[Path], *,
     except Exception as e:
         raise UnreadablePdfError(f"Không đọc được tệp PDF: {type(e).__name__}: {e}") from e
     now = now or datetime.now(UTC)
-    return VerificationReport(tuple(_check(sig, roots, now) for sig in sigs))
+    checks = (_check(sig, roots, now) for sig in sigs)
+    zone = ZoneInfo(tz)
+    return VerificationReport(tuple(
+        dataclasses.replace(c, signing_time=c.signing_time.astimezone(zone)) if c.signing_time else c
+        for c in checks))
 
 
 def _check(sig: Any, roots: list[asn1_x509.Certificate], now: datetime) -> SignatureCheck:
