@@ -115,6 +115,26 @@ class Pkcs11DocumentSigner:
         self.pins.put(who.user, self._token_key, pin)
         return result
 
+    def sign_personal_batch(self, items: list[tuple[Path, Path]], who: PersonalSigner, *,
+                            pin: str | None, box: Box | None = None) -> int:
+        """Sign each (source, output) in order with one PIN entry; outputs are written atomically.
+
+        Stops at the first failure: the outputs already written are complete and valid, the rest
+        are untouched; the error says how many were signed.
+        """
+        done = 0
+        for src, out in items:
+            try:
+                result = self.sign_personal(src.read_bytes(), who, pin=pin if done == 0 else None, box=box)
+                write_atomic(out, result.pdf)
+            except SigningError as e:
+                e.message = (f"{e.message} Đã ký {done}/{len(items)} văn bản; dừng ở {src.name}, "
+                             "các văn bản còn lại chưa ký.")
+                e.args = (e.message,)
+                raise
+            done += 1
+        return done
+
     def seal(self, pdf: bytes, *, pin: str | None = None, user: str = "",
              personal_field: str = PERSONAL_FIELD) -> SignResult:
         """The agency signature: the red seal over the left third of the personal signature."""

@@ -147,15 +147,24 @@ def pkcs11_cause(e: BaseException) -> p11e.PKCS11Error | None:
     return None
 
 
+Opener = Callable[[Any, str], Any]
+
+
+def _open_session(token: Any, pin: str) -> Any:
+    """The real opener: a logged-in session on the token (a port, so tests can wrap the session)."""
+    return token.open(user_pin=pin)
+
+
 class TokenSession:
     """The one logged-in session of one token, owned by one worker thread."""
 
-    def __init__(self, spec: TokenSpec) -> None:
+    def __init__(self, spec: TokenSpec, *, opener: Opener | None = None) -> None:
         if not spec.label and not spec.serial:
             raise SigningError("Cần chọn token theo nhãn (token_label) hoặc số sê-ri (token_serial).",
                                code="token_not_configured")
         self.spec = spec
         self._module = _Module.get(spec.module)
+        self._opener: Opener = opener or _open_session
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pkcs11")
         self._session: Any = None
         self._generation = -1
@@ -221,7 +230,7 @@ class TokenSession:
             raise PinRequiredError(f"Cần nhập PIN của token {self.spec.describe()}.")
         token = self._find_token()
         try:
-            session = token.open(user_pin=pin)
+            session = self._opener(token, pin)
         except (p11e.PinIncorrect, p11e.PinInvalid, p11e.PinLenRange) as e:
             tries = self._tries(token)
             msg = f"PIN không đúng cho token {self.spec.describe()}"
