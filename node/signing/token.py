@@ -166,6 +166,7 @@ class TokenSession:
         self._module = _Module.get(spec.module)
         self._opener: Opener = opener or _open_session
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pkcs11")
+        self._closed = False
         self._session: Any = None
         self._generation = -1
         self._pin_key = secrets.token_bytes(32)
@@ -186,6 +187,10 @@ class TokenSession:
         return self.run(lambda s: self._worker_loop().run_until_complete(coro_fn(s)), pin=pin)
 
     def close(self) -> None:
+        """Log out and stop the worker. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
         self._pool.submit(self._drop).result()
         self._pool.shutdown(wait=True)
 
