@@ -21,7 +21,9 @@ from node.domain.clock import Clock, SystemClock
 from node.domain.health import Check
 from node.store.blobs import BlobStore
 from node.store.db import Database
+from node.store.exchange import SqliteExchangeStore
 from node.store.users import SqliteUserStore
+from node.sync.engine import Supervisor, SyncEngine, read_axis_secret
 from node.web.app import WebContext, build_web_app
 from node.web.passwords import Argon2Hasher
 
@@ -62,9 +64,11 @@ class Node:
     db: Database
     blobs: BlobStore
     users: SqliteUserStore = field(init=False)
+    exchange: SqliteExchangeStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = SqliteUserStore(self.db, self.clock)
+        self.exchange = SqliteExchangeStore(self.db, self.blobs, self.clock)
 
     def close(self) -> None:
         self.db.close()
@@ -83,15 +87,36 @@ def open_node(config: Config, *, clock: Clock | None = None) -> Node:
     return Node(config=config, clock=clock or SystemClock(), db=db, blobs=blobs)
 
 
+def open_sync(node: Node) -> SyncEngine:
+    """The sync engine over this node's exchange tables (needs axis.url and axis.secret_file)."""
+    secret = read_axis_secret(node.config.axis.secret_file)
+    return SyncEngine(node.exchange, node.clock, node.config.node, node.config.axis, secret=secret)
+
+
+def start_sync_workers(node: Node) -> tuple[SyncEngine, Supervisor] | None:
+    """Start the supervised sync workers when an axis is configured."""
+    if not node.config.axis.url:
+        log.info("axis.url not set: document exchange is off")
+        return None
+    engine = open_sync(node)
+    supervisor = Supervisor(engine.workers(), backoff_cap=node.config.axis.backoff_cap_seconds)
+    supervisor.start()
+    return engine, supervisor
+
+
 def create_app(config: Config, *, clock: Clock | None = None, debug: bool = False) -> Litestar:
     node = open_node(config, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         log.info("node %s serving for %s", VERSION, config.node.agency_code)
+        sync = start_sync_workers(node)
         try:
             yield
         finally:
+            if sync is not None:
+                sync[1].stop()
+                sync[0].close()
             node.close()
 
     ctx = WebContext(

@@ -72,6 +72,15 @@ class AxisSection:
     poll_seconds: float = 60.0
     backoff_cap_seconds: float = 300.0
     request_timeout_seconds: float = 30.0
+    backoff_base_seconds: float = 1.0
+    batch_size: int = 32
+    lease_seconds: float = 120.0
+    relay_idle_seconds: float = 2.0
+    probe_seconds: float = 60.0
+    outage_report_after_seconds: float = 900.0
+    directory_refresh_hours: float = 24.0
+    report_font: Path = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,18 @@ class AxisRejectedError(AxisError):
 
     code = "axis_rejected"
 
+class AxisOutcomeUnknownError(AxisUnavailableError):
+    """The request may have reached the hub (timeout or connection cut after sending)."""
+
+    code = "axis_outcome_unknown"
+
+
+class AxisAuthError(AxisError):
+    """The hub refused our credentials (systemid/secret): fix the configuration; items wait."""
+
+    code = "axis_auth_failed"
+
+
 
 HANDLED: tuple[type[Exception], ...] = (NodeError, DomainError, PackageError)
 

@@ -9,11 +9,15 @@ import click
 
 from node.cli.base import cli
 from node.cli.core import register as _register_core
+from node.cli.hub import register as _register_hub
 from node.cli.pdf import register as _register_pdf
+from node.cli.sync import register as _register_sync
 from node.errors import HANDLED
 
 _register_core(cli)
 _register_pdf(cli)
+_register_hub(cli)
+_register_sync(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

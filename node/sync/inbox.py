@@ -1,0 +1,118 @@
+"""Inbox poller: list → fetch → store (blob + rows, one transaction) → acknowledge ``done``.
+
+A package is acknowledged only after it is committed, so a crash anywhere leaves it listed on the
+axis and it is fetched again; the store recognises it (axis DocId, or DocumentId + sender) and it is
+acknowledged without a second import. Each new edoc queues status 01 (đã đến) to its sender in the
+same transaction; each status package is recorded against the delivery it answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+
+from node.domain.clock import Clock
+from node.domain.exchange import ExchangeStore, InboxOutcome, IncomingPackage, OutgoingPackage, PackageKind
+from node.edxml import (
+    EdocPackage,
+    Limits,
+    Organization,
+    PackageError,
+    ResponseFor,
+    StatusCode,
+    StatusPackage,
+    build_status,
+    parse_package,
+)
+from node.sync.client import VxpAxisClient
+
+log = logging.getLogger(__name__)
+
+RECEIVED_TEXT = "Đã đến: văn bản đã được tiếp nhận vào hệ thống, chờ văn thư xử lý."
+
+
+@dataclass
+class PollResult:
+    new: int = 0
+    duplicates: int = 0
+    refused: int = 0
+
+
+class InboxPoller:
+    def __init__(self, store: ExchangeStore, client: VxpAxisClient, clock: Clock, *,
+                 agency: Organization, batch_size: int = 200, limits: Limits | None = None) -> None:
+        self.store = store
+        self.client = client
+        self.clock = clock
+        self.agency = agency
+        self.batch_size = batch_size
+        self.limits = limits or Limits()
+
+    def run_once(self, stop: threading.Event | None = None) -> PollResult:
+        result = PollResult()
+        for kind in (PackageKind.EDOC, PackageKind.STATUS):
+            skip: set[str] = set()
+            while stop is None or not stop.is_set():
+                listed = [it for it in self.client.received(kind.value, limit=self.batch_size)
+                          if str(it.get("docId")) not in skip]
+                if not listed:
+                    break
+                for entry in listed:
+                    if stop is not None and stop.is_set():
+                        break
+                    doc_id = str(entry["docId"])
+                    skip.add(doc_id)
+                    self._take(doc_id, kind, result)
+        return result
+
+    def _take(self, doc_id: str, kind: PackageKind, result: PollResult) -> None:
+        data = self.client.fetch(doc_id)
+        try:
+            package = self._parse(data)
+        except PackageError as e:
+            log.warning("package %s from the axis refused: %s [%s]", doc_id, e.message, e.code)
+            self.client.ack(doc_id, "fail")
+            result.refused += 1
+            return
+        with package:
+            incoming = self._describe(doc_id, package)
+            if self.store.has_incoming(doc_id, incoming.sender_code, incoming.document_id, incoming.kind):
+                outcome = InboxOutcome.DUPLICATE
+            else:
+                auto = self._received_status(package) if isinstance(package, EdocPackage) else None
+                outcome = self.store.save_incoming(incoming, data, auto)
+        self.client.ack(doc_id, "done")
+        if outcome is InboxOutcome.NEW:
+            self.store.mark_acked(doc_id)
+            result.new += 1
+        else:
+            result.duplicates += 1
+
+    def _parse(self, data: bytes) -> EdocPackage | StatusPackage:
+        return parse_package(data, limits=self.limits)
+
+    @staticmethod
+    def _describe(doc_id: str, package: EdocPackage | StatusPackage) -> IncomingPackage:
+        if isinstance(package, EdocPackage):
+            h = package.header
+            return IncomingPackage(axis_doc_id=doc_id, kind=PackageKind.EDOC, sender_code=h.from_.organ_id,
+                                   document_id=h.document_id, subject=h.subject, code=h.code,
+                                   warnings=tuple(package.warnings))
+        rf = package.response_for
+        return IncomingPackage(axis_doc_id=doc_id, kind=PackageKind.STATUS,
+                               sender_code=package.from_.organ_id, document_id=rf.document_id,
+                               code=rf.code, status_code=str(package.status_code),
+                               status_description=package.description,
+                               response_for_document_id=rf.document_id, warnings=tuple(package.warnings))
+
+    def _received_status(self, package: EdocPackage) -> tuple[OutgoingPackage, bytes]:
+        h = package.header
+        data = build_status(self.agency, ResponseFor(h.from_.organ_id, h.code, h.promulgation_date,
+                                                     h.document_id),
+                            StatusCode.RECEIVED, RECEIVED_TEXT, self.clock.now())
+        out = OutgoingPackage(kind=PackageKind.STATUS, blob_sha256=hashlib.sha256(data).hexdigest(),
+                              size=len(data), document_id=h.document_id, recipient_code=h.from_.organ_id,
+                              subject=f"Trạng thái 01 (đã đến): {h.code}")
+        return out, data
