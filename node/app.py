@@ -19,6 +19,7 @@ from node.config import Config
 from node.domain.accounts import LockoutPolicy
 from node.domain.clock import Clock, SystemClock
 from node.domain.health import Check
+from node.store.backup import pre_upgrade_backup
 from node.store.blobs import BlobStore
 from node.store.db import Database
 from node.store.exchange import SqliteExchangeStore
@@ -82,9 +83,14 @@ def open_node(config: Config, *, clock: Clock | None = None) -> Node:
         # The PKCS#11 module reads its configuration from the environment of this process.
         os.environ["SOFTHSM2_CONF"] = str(config.signing.softhsm2_conf)
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    clock = clock or SystemClock()
+    # Upgrades: pending migrations on an existing database run only after a verified copy of it.
+    pre_upgrade_backup(config.db_path, config.data_dir, now=clock.now(),
+                       identity={"agency_code": config.node.agency_code, "version": VERSION},
+                       busy_timeout_ms=config.store.busy_timeout_ms)
     db = Database(config.db_path, busy_timeout_ms=config.store.busy_timeout_ms).open()
     blobs = BlobStore(config.blob_dir).open()
-    return Node(config=config, clock=clock or SystemClock(), db=db, blobs=blobs)
+    return Node(config=config, clock=clock, db=db, blobs=blobs)
 
 
 def open_sync(node: Node) -> SyncEngine:

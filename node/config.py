@@ -82,7 +82,6 @@ class AxisSection:
     report_font: Path = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
 
 
-
 @dataclass(frozen=True)
 class ScannerFolder:
     path: Path
@@ -99,6 +98,14 @@ class ScannerSection:
 
 
 @dataclass(frozen=True)
+class BackupSection:
+    targets: tuple[Path, ...] = ()
+    keep_daily: int = 7
+    keep_weekly: int = 5
+    keep_monthly: int = 12
+
+
+@dataclass(frozen=True)
 class Config:
     node: NodeSection
     web: WebSection = field(default_factory=WebSection)
@@ -106,6 +113,7 @@ class Config:
     signing: SigningSection = field(default_factory=SigningSection)
     axis: AxisSection = field(default_factory=AxisSection)
     scanner: ScannerSection = field(default_factory=ScannerSection)
+    backup: BackupSection = field(default_factory=BackupSection)
 
     @property
     def data_dir(self) -> Path:

@@ -137,3 +137,19 @@ HANDLED: tuple[type[Exception], ...] = (NodeError, DomainError, PackageError)
 
 def error_code(exc: BaseException) -> str:
     return str(getattr(exc, "code", "internal_error"))
+
+
+class BackupError(StoreError):
+    """A backup could not be written or did not verify; nothing that looks complete was left."""
+
+    code = "backup_failed"
+
+
+class BackupTargetError(BackupError):
+    """A backup medium is missing, not mounted, full or read-only."""
+
+    code = "backup_target_unavailable"
+
+
+class RestoreError(StoreError):
+    code = "restore_failed"

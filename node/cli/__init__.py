@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from node.cli.backup import register as _register_backup
 from node.cli.base import cli
 from node.cli.core import register as _register_core
 from node.cli.hub import register as _register_hub
@@ -15,6 +16,7 @@ from node.cli.sync import register as _register_sync
 from node.errors import HANDLED
 
 _register_core(cli)
+_register_backup(cli)
 _register_pdf(cli)
 _register_hub(cli)
 _register_sync(cli)
