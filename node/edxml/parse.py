@@ -14,6 +14,7 @@ from datetime import datetime
 from node.edxml.attachments import Attachment, Payload, looks_like_zip, unwrap_zip
 from node.edxml.errors import PackageError
 from node.edxml.model import (
+    ACCEPTED_NAMESPACES,
     NS_EDOC_OLD,
     NS_GO_EDOC,
     BusinessDocType,
@@ -145,7 +146,7 @@ def _interpret(result: ReadResult, limits: Limits) -> EdocPackage | StatusPackag
 
 
 def _message_header(root: Node, warnings: list[str]) -> Node:
-    if not root.ours or root.local not in _ROOTS:
+    if root.ns not in ACCEPTED_NAMESPACES or root.local not in _ROOTS:
         where = f"{{{root.ns}}}{root.local}" if root.ns else root.local
         raise PackageError(f"the root element {where} is not an edXML element of QCVN 102:2016",
                            code="wrong_namespace")
@@ -376,6 +377,8 @@ def _business(node: Node, warnings: list[str]) -> _Business:
         organ_ids = tuple(o.text for o in ids.all("OrganId")) if ids else ()
         replacements.append(ReplacementInfo(document_id=r.text_of("DocumentId"), organ_ids=organ_ids))
     business_document_id = node.text_of("DocumentId")
+    if business_document_id:
+        check_document_id(business_document_id, "Bussiness/DocumentId", warnings)
     if doc_type is BusinessDocType.UPDATE and not business_document_id:
         warnings.append("an update (BussinessDocType 2) without Bussiness/DocumentId")
     if doc_type is BusinessDocType.REPLACEMENT and not replacements:

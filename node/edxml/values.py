@@ -19,7 +19,7 @@ _TS_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%
                "%Y/%m/%d %H:%M", "%Y/%m/%d")
 _DOCUMENT_ID = re.compile(r"^(?P<organ>[^,]+),(?P<date>[^,]+),(?P<code>.+)$")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_DRIVE = re.compile(r"^[A-Za-z]:")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 def read_date(raw: str, what: str, warnings: list[str]) -> date | None:
@@ -136,7 +136,9 @@ def attachment_name(raw: str, warnings: list[str]) -> str:
         raise PackageError(f"attachment name {raw[:200]!r} is a path that leaves its folder; refused",
                            code="attachment_invalid")
     cleaned = "".join("_" if (unicodedata.category(c).startswith("C") or c in "\\/") else c for c in name)
-    cleaned = cleaned.lstrip(".").strip()[:200]
+    cleaned = cleaned.strip()[:200]
+    if cleaned in ("", "."):
+        cleaned = "_"
     if cleaned != name:
         warnings.append(f"attachment name {raw[:200]!r} is not a plain file name; kept as {cleaned!r}")
     return cleaned
