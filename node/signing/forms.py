@@ -10,8 +10,10 @@ FORM_FILLING).
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
@@ -29,6 +31,7 @@ DAY_FIELD = "NgayBanHanh"
 MONTH_FIELD = "ThangBanHanh"
 YEAR_FIELD = "NamBanHanh"
 DATE_FIELDS = (DAY_FIELD, MONTH_FIELD, YEAR_FIELD)
+FONT_SIZE = 11
 
 
 def add_text_fields(pdf: bytes, boxes: Mapping[str, Box]) -> bytes:
@@ -108,6 +111,7 @@ def fill_text_fields(pdf: bytes, values: Mapping[str, str]) -> bytes:
     missing = [n for n in values if n not in by_name]
     if missing:
         raise SigningError(f"Văn bản không có ô {', '.join(missing)} để điền.", code="number_fields_missing")
+    engine = GlyphAccumulatorFactory(str(SERIF), font_size=FONT_SIZE).create_font_engine(w)  # one subset
     for name, value in values.items():
         ref = by_name[name]
         widget = ref.get_object()
@@ -116,18 +120,17 @@ def fill_text_fields(pdf: bytes, values: Mapping[str, str]) -> bytes:
         x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
         widget[pdf_name("/V")] = pdf_string(value)
         widget[pdf_name("/AP")] = generic.DictionaryObject({pdf_name("/N"): w.add_object(
-            value_appearance(w, value, x2 - x1, y2 - y1, align_right=(name == NUMBER_FIELD)))})
+            value_appearance(engine, value, x2 - x1, y2 - y1, align_right=(name == NUMBER_FIELD)))})
         w.mark_update(ref)
     out = io.BytesIO()
     w.write(out)
     return out.getvalue()
 
 
-def value_appearance(writer: IncrementalPdfFileWriter, value: str, width: float, height: float, *,
-                     font_size: int = 11, align_right: bool = False) -> generic.StreamObject:
+def value_appearance(engine: Any, value: str, width: float, height: float, *,
+                     font_size: int = FONT_SIZE, align_right: bool = False) -> generic.StreamObject:
     """A form XObject: white background (hides the blank), the value in the embedded serif font."""
-    engine = GlyphAccumulatorFactory(str(SERIF), font_size=font_size).create_font_engine(writer)
-    shaped = engine.shape(value)
+    shaped = engine.shape(unicodedata.normalize("NFC", value))
     text_width = shaped.x_advance * font_size
     x = width - text_width - 1 if align_right else (width - text_width) / 2
     y = (height - font_size * 0.7) / 2 - 0.5

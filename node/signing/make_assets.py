@@ -1,7 +1,10 @@
 """Regenerate the committed signing assets: Vietnamese font subsets and demo images.
 
 Run once at build time (``python -m node.signing.make_assets``), not per signature: subsetting a
-full Noto font costs about 120 ms, most of a visible signature. The outputs are committed under
+full Noto font costs about 120 ms, most of a visible signature. The subsets carry no OpenType
+layout tables (pyHanko drops them from the embedded subset anyway, and keeping them makes each
+embedding ~4x slower); Vietnamese renders from the precomposed glyphs, so callers NFC-normalise
+text before drawing it. The outputs are committed under
 ``node/signing/assets/``:
 
 - ``NotoSans-VN.ttf``: NotoSans Regular, Latin + Vietnamese (visible signature text, form values);
@@ -34,7 +37,7 @@ def subset_fonts(out_dir: Path = ASSETS, noto_dir: Path = NOTO_DIR) -> list[Path
     for target, source in FONTS.items():
         dest = out_dir / target
         subprocess.run([sys.executable, "-m", "fontTools.subset", str(noto_dir / source),
-                        f"--unicodes={UNICODES}", "--layout-features=*", "--no-hinting",
+                        f"--unicodes={UNICODES}", "--layout-features=", "--no-hinting",
                         "--desubroutinize", f"--output-file={dest}"], check=True)
         out.append(dest)
     return out

@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -225,7 +226,8 @@ class Pkcs11DocumentSigner:
             pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style, new_field_spec=spec,
                                            timestamper=tsa)
             out = io.BytesIO()
-            await pdf_signer.async_sign_pdf(writer, appearance_text_params=params, output=out)
+            text = {k: unicodedata.normalize("NFC", v) for k, v in params.items()}
+            await pdf_signer.async_sign_pdf(writer, appearance_text_params=text, output=out)
             return out.getvalue()
 
         return self.token.run_async(run, pin=pin)
