@@ -324,3 +324,34 @@ def refuse_recall(doc: IncomingDocument, reason: str, *, actor: Actor,
     new = replace(doc, recall=record)
     return Outcome(new, (_audit(new, "recall_refuse", actor.username, reason=why),
                          *_status(new, StatusCode.CHANGE_REFUSED, why)))
+
+
+# -- updates from the sender (BussinessDocType 2) ------------------------------------------------
+
+_IDENTITY = ("document_id", "code_number", "code_notation", "issuer")
+
+
+def apply_update(doc: IncomingDocument, meta: DocumentMetadata, *, at: datetime, note: str = "",
+                 blobs: tuple[str, ...] | None = None) -> Outcome[IncomingDocument]:
+    """The sender updated the document (e.g. a meeting postponed): new metadata, report 15."""
+    _require(doc, "cập nhật", *(s for s in IncomingState if s is not IncomingState.RECALLED))
+    if any(getattr(meta, f) != getattr(doc.meta, f) for f in _IDENTITY):
+        raise InvalidInput("Gói cập nhật không cùng số, ký hiệu, cơ quan ban hành với văn bản đã nhận.",
+                           code="update_identity_mismatch")
+    new = replace(doc, meta=meta, blobs=blobs if blobs is not None else doc.blobs)
+    notes: list[Event] = []
+    if doc.assignment is not None:
+        notes += [Notify(f"{a.kind}:{a.ref}", f"Văn bản được cập nhật: {note or meta.subject}", doc.ref)
+                  for a in (doc.assignment.lead, *doc.assignment.cooperating)]
+    return Outcome(new, (_audit(new, "update", "system", note=" ".join(note.split())),
+                         *_status(new, StatusCode.CHANGE_ACCEPTED, "Đã cập nhật văn bản"),
+                         Notify("role:clerk", f"Văn bản được cập nhật: {note or meta.subject}", doc.ref),
+                         *notes))
+
+
+def refuse_update(doc: IncomingDocument, reason: str, *, actor: str = "system",
+                  at: datetime) -> Outcome[IncomingDocument]:
+    """Answer 16 to an update that cannot be applied (unknown document, mismatch, recalled)."""
+    why = require_reason(reason, "từ chối cập nhật")
+    return Outcome(doc, (_audit(doc, "update_refuse", actor, reason=why),
+                         *_status(doc, StatusCode.CHANGE_REFUSED, why)))
