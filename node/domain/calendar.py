@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from node.domain.errors import DomainError
@@ -101,6 +102,18 @@ class HolidayTable:
 
     def without(self, day: date) -> HolidayTable:
         return HolidayTable(e for e in self._by_day.values() if e.day != day)
+
+
+class HolidayStore(Protocol):
+    """Where the office keeps its edited table (seeded with the defaults on a fresh node)."""
+
+    def load_table(self) -> HolidayTable: ...
+
+    def save_entry(self, entry: CalendarEntry, *, now: datetime, actor: str) -> None:
+        """Add or replace the row of ``entry.day``, with an audit row."""
+        ...
+
+    def delete_entry(self, day: date, *, now: datetime, actor: str) -> None: ...
 
 
 class WorkingCalendar:

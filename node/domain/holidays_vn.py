@@ -38,6 +38,8 @@ DEFAULT_HOLIDAY_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("2025-09-01", "holiday", "Quốc khánh (ngày liền kề)", SURE),
     ("2025-09-02", "holiday", "Quốc khánh", SURE),
     # ---- 2026 ----------------------------------------------------------------------------
+    # The Ministry proposed swapping Fri 02/01 for a Saturday (a 4-day break 01–04/01); not
+    # confirmed here, so only 1/1 is listed.
     ("2026-01-01", "holiday", "Tết Dương lịch", SURE),
     # Tết Bính Ngọ: break Sat 14/02 – Sun 22/02/2026.
     ("2026-02-16", "holiday", "Tết Nguyên đán", SURE),
@@ -49,7 +51,8 @@ DEFAULT_HOLIDAY_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("2026-04-27", "holiday", "Giỗ Tổ Hùng Vương (nghỉ bù cho Chủ nhật 26/4)", SURE),
     ("2026-04-30", "holiday", "Ngày Giải phóng miền Nam, thống nhất đất nước", SURE),
     ("2026-05-01", "holiday", "Ngày Quốc tế Lao động", SURE),
-    # 2/9 is a Wednesday; which adjacent day (01/09 or 03/09) is not certain.
+    # 2/9 is a Wednesday; which adjacent day (01/09 or 03/09) is not certain, and a 5-day break
+    # with a swapped day was proposed by the Ministry of Home Affairs: check the notice.
     ("2026-09-01", "holiday", "Quốc khánh (ngày liền kề)", PROJECTED),
     ("2026-09-02", "holiday", "Quốc khánh", SURE),
     # Ngày Văn hóa Việt Nam (24/11) has been discussed as a paid day off; not included until the

@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from node.domain.holidays_vn import DEFAULT_HOLIDAY_ROWS
+
 migrations = Migrations("vanthu")
 
 
@@ -319,3 +321,20 @@ def scanner_0001_scans(db: Database) -> None:
         CREATE INDEX scan_arrival_at ON scan_arrival (at);
         """
     )
+
+
+@migrations(name="calendar_0001_holidays")
+def m_calendar_0001_holidays(db: Database) -> None:
+    """The editable holiday table, seeded with the defaults of node.domain.holidays_vn."""
+    db.executescript(
+        """
+        CREATE TABLE holiday (
+            day  TEXT PRIMARY KEY CHECK (length(day) = 10),
+            kind TEXT NOT NULL CHECK (kind IN ('holiday', 'makeup')),
+            name TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        """
+    )
+    db.conn.executemany("INSERT INTO holiday (day, kind, name, note) VALUES (?, ?, ?, ?)",
+                        DEFAULT_HOLIDAY_ROWS)
