@@ -58,8 +58,6 @@ def report_lines(outage: Outage, parties: ReportParties) -> list[str]:
         f"- Số gói tin chờ gửi khi bắt đầu sự cố: {outage.queued_at_start}.",
         f"- Số gói tin chờ gửi nhiều nhất trong thời gian sự cố: {outage.max_queued}.",
     ]
-    if outage.last_error:
-        lines.append(f"- Lỗi ghi nhận: {outage.last_error[:200]}.")
     lines += [
         "",
         "Trong thời gian sự cố, văn bản vẫn được tiếp nhận, đăng ký và xử lý trên hệ thống của cơ quan;"

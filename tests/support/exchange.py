@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from node.app import Node, open_node, open_sync
+from hub.db import HubDB
+from node.app import Node, open_node, open_sync, write_secret_file
 from node.config import config_from_dict
 from node.domain.clock import Clock
 from node.domain.exchange import OutgoingPackage, PackageKind
@@ -52,16 +53,17 @@ class HubHandle:
 
 
 def make_hub(root: Path, agencies: list[tuple[str, str]]) -> HubHandle:
-    """Register the agencies (CLI, as district IT would) and return an unstarted hub."""
-    from tests.conftest import run_cli
-
+    """Register the agencies and return an unstarted hub (secrets in files, mode 0600)."""
     root.mkdir(parents=True, exist_ok=True)
     handle = HubHandle(root=root, db=root / "hub.db", port=free_port())
-    for code, name in agencies:
-        secret = root / f"{code}.secret"
-        run_cli("hub", "add-agency", code, name, "--db", str(handle.db), "--secret-file", str(secret),
-                check=True)
-        handle.secrets[code] = secret
+    db = HubDB(handle.db)
+    try:
+        for code, name in agencies:
+            secret = root / f"{code}.secret"
+            write_secret_file(secret, db.add_agency(code, name).secret + "\n")
+            handle.secrets[code] = secret
+    finally:
+        db.close()
     return handle
 
 
