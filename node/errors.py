@@ -90,6 +90,12 @@ class KeyNotFoundError(SigningError):
     code = "key_not_found"
 
 
+class CertificateNotValidError(SigningError):
+    """The signer's certificate is expired or not yet valid: signing is refused (NĐ 23/2025 Đ15)."""
+
+    code = "certificate_not_valid"
+
+
 class PlacementError(SigningError):
     """Where to put a visible signature or a form field could not be found."""
 

@@ -34,7 +34,13 @@ from node.domain.signing import (
     VerificationReport,
     choose_level,
 )
-from node.errors import KeyNotFoundError, PinRequiredError, SigningError, UnreadablePdfError
+from node.errors import (
+    CertificateNotValidError,
+    KeyNotFoundError,
+    PinRequiredError,
+    SigningError,
+    UnreadablePdfError,
+)
 from node.signing import appearance, forms, locate
 from node.signing.timestamps import HttpxTimeStamper, is_timestamp_failure
 from node.signing.token import PinCache, TokenSession, pkcs11_cause, read_pin_file
@@ -223,6 +229,7 @@ class Pkcs11DocumentSigner:
 
         async def run(session: Any) -> bytes:
             signer = self._pkcs11_signer(session, key_label)
+            self._check_certificate(signer, key_label)
             pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style, new_field_spec=spec,
                                            timestamper=tsa)
             out = io.BytesIO()
@@ -231,6 +238,20 @@ class Pkcs11DocumentSigner:
             return out.getvalue()
 
         return self.token.run_async(run, pin=pin)
+
+    def _check_certificate(self, signer: PKCS11Signer, key_label: str) -> None:
+        """NĐ 23/2025 Đ15: the signer's certificate must be valid when signing."""
+        validity = signer.signing_cert["tbs_certificate"]["validity"]
+        now = self.clock.now()
+        not_before, not_after = validity["not_before"].native, validity["not_after"].native
+        if now < not_before:
+            raise CertificateNotValidError(
+                f"Chứng thư số «{key_label}» chưa có hiệu lực (từ "
+                f"{not_before.astimezone(self.tz):%d/%m/%Y}); không ký được.")
+        if now > not_after:
+            raise CertificateNotValidError(
+                f"Chứng thư số «{key_label}» đã hết hạn ngày {not_after.astimezone(self.tz):%d/%m/%Y}; "
+                "không ký được.")
 
     def _pkcs11_signer(self, session: Any, key_label: str) -> PKCS11Signer:
         key = f"signer:{key_label}"

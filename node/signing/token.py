@@ -45,7 +45,8 @@ T = TypeVar("T")
 # Errors after which the session (and possibly the module) must be reopened.
 GONE = (p11e.TokenNotPresent, p11e.DeviceRemoved, p11e.DeviceError, p11e.SessionHandleInvalid,
         p11e.SessionClosed, p11e.GeneralError, p11e.NoSuchToken, p11e.TokenNotRecognised,
-        p11e.DeviceMemory, p11e.UserNotLoggedIn, p11e.FunctionFailed)
+        p11e.DeviceMemory, p11e.UserNotLoggedIn, p11e.FunctionFailed, p11e.ObjectHandleInvalid,
+        p11e.KeyHandleInvalid)
 
 
 class InlineExecutor(ThreadPoolExecutor):
@@ -98,8 +99,8 @@ class _Module:
                 try:
                     self._lib.reinitialize()
                 except p11e.PKCS11Error as e:
-                    raise TokenUnavailableError("Thư viện PKCS#11 không khởi động lại được "
-                                                f"({type(e).__name__}).") from e
+                    raise TokenUnavailableError("Không mở lại được token qua thư viện PKCS#11 "
+                                                f"({type(e).__name__}): hãy cắm token và thử lại.") from e
                 self.generation += 1
             self.stale = False
             return self._lib

@@ -172,3 +172,24 @@ def test_batch_of_50_with_one_pin_entry(softhsm_token: DemoToken, clock: FixedCl
         s.token.close()
     assert logins == ["login"] and counting.signatures == 50
     assert verify_pdf((tmp_path / "out-49.pdf").read_bytes(), [softhsm_token.ca_cert]).all_ok
+
+
+def test_token_unplugged_then_replugged(softhsm_token: DemoToken, clock: FixedClock, draft_pdf: bytes,
+                                        leader: PersonalSigner, tmp_path: Path) -> None:
+    """The real thing: SoftHSM2's token directory disappears (unplugged) and comes back."""
+    s = make_signer(softhsm_token, clock)
+    tokens = softhsm_token.conf.parent / "tokens"
+    away = softhsm_token.conf.parent / "tokens.unplugged"
+    try:
+        assert s.sign_personal(draft_pdf, leader, pin=softhsm_token.user_pin).pdf
+        tokens.rename(away)
+        try:
+            with pytest.raises(TokenUnavailableError) as err:
+                s.sign_personal(draft_pdf, leader, pin=None)
+            assert "cắm lại token" in err.value.message or "cắm token" in err.value.message
+        finally:
+            away.rename(tokens)
+        again = s.sign_personal(draft_pdf, leader, pin=softhsm_token.user_pin).pdf  # reopened
+        assert verify_pdf(again, [softhsm_token.ca_cert]).all_ok
+    finally:
+        s.token.close()

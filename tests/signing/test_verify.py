@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -11,8 +12,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.pkcs11 import PKCS11Signer
 
 from node.domain.signing import CertValidity, PersonalSigner
+from node.errors import CertificateNotValidError
 from node.signing import appearance
 from node.signing.signer import Pkcs11DocumentSigner
 from node.signing.softhsm import DemoToken, Identity, ensure_identity
@@ -96,10 +101,24 @@ def test_expired_and_not_yet_valid(signer: Pkcs11DocumentSigner, draft_pdf: byte
     signer.token.run(make_key, pin=softhsm_token.user_pin)
     who = PersonalSigner(user="u", full_name="Nguyễn Văn An", key_label=label,
                          signature_png=str(appearance.DEMO_SIGNATURE))
-    out = signer.sign_personal(draft_pdf, who, pin=softhsm_token.user_pin).pdf
+    # NĐ 23/2025 Đ15: our signer refuses such a certificate ...
+    with pytest.raises(CertificateNotValidError) as err:
+        signer.sign_personal(draft_pdf, who, pin=softhsm_token.user_pin)
+    assert ("hết hạn" if expected is CertValidity.EXPIRED else "chưa có hiệu lực") in err.value.message
+    # ... so the PDF another program would make is produced with bare pyHanko on the same key.
+    out = signer.token.run(lambda s: _bare_sign(s, draft_pdf, label), pin=softhsm_token.user_pin)
     (sig,) = verify_pdf(out, [softhsm_token.ca_cert]).signatures
     assert sig.cert_validity is expected and not sig.ok
     assert ("ĐÃ HẾT HẠN" if expected is CertValidity.EXPIRED else "CHƯA CÓ HIỆU LỰC") in sig.summary_vi()
+
+
+def _bare_sign(session: object, pdf: bytes, label: str) -> bytes:
+    signer = PKCS11Signer(session, key_label=label, cert_label=label, other_certs_to_pull=None)
+    meta = signers.PdfSignatureMetadata(field_name="Sig", md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    out = io.BytesIO()
+    signers.PdfSigner(meta, signer=signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+    return out.getvalue()
 
 
 def test_no_signature(draft_pdf: bytes, softhsm_token: DemoToken, tmp_path: Path) -> None:
