@@ -7,6 +7,7 @@ the caller keeps blobs and rows. Every token operation runs on the token's worke
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import logging
@@ -175,6 +176,26 @@ class Pkcs11DocumentSigner:
 
     def verify(self, pdf: bytes) -> VerificationReport:
         return verify_pdf(pdf, self.settings.trust_anchors, now=self.clock.now())
+
+    # -- the same, for callers on an event loop (web handlers, workers) ------------------------
+    # PKCS#11 calls, fontTools and pyHanko's own asyncio.run() must not run on the caller's loop:
+    # each call runs in a thread, and token work is handed on to the token's worker thread.
+    async def asign_personal(self, pdf: bytes, who: PersonalSigner, *, pin: str | None,
+                             box: Box | None = None) -> SignResult:
+        return await asyncio.to_thread(self.sign_personal, pdf, who, pin=pin, box=box)
+
+    async def afill_number_date(self, pdf: bytes, *, number: str, issued: date) -> bytes:
+        return await asyncio.to_thread(self.fill_number_date, pdf, number=number, issued=issued)
+
+    async def aseal(self, pdf: bytes, *, pin: str | None = None, user: str = "") -> SignResult:
+        return await asyncio.to_thread(self.seal, pdf, pin=pin, user=user)
+
+    async def astamp_copy(self, pdf: bytes, *, text: str, pin: str | None = None,
+                          user: str = "") -> SignResult:
+        return await asyncio.to_thread(self.stamp_copy, pdf, text=text, pin=pin, user=user)
+
+    async def averify(self, pdf: bytes) -> VerificationReport:
+        return await asyncio.to_thread(self.verify, pdf)
 
     # -- internals -------------------------------------------------------------------------------
     def _user_pin(self, user: str, pin: str | None) -> str:
