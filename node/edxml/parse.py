@@ -98,12 +98,16 @@ def parse_package(source: Source, *, limits: Limits = DEFAULT_LIMITS) -> EdocPac
     Raises :class:`PackageError` (with a stable ``code``) when the package cannot be understood.
     """
     result = read_tree(source, limits)
+    kept: set[int] = set()
     try:
-        return _interpret(result, limits)
-    except BaseException:
-        for p in result.payloads:
-            p.close()
-        raise
+        package = _interpret(result, limits)
+        if isinstance(package, EdocPackage):
+            kept = {id(a._payload) for a in package.attachments}
+        return package
+    finally:
+        for p in result.payloads:  # contents of ignored or refused elements
+            if id(p) not in kept:
+                p.close()
 
 
 def peek(source: Source, *, limits: Limits = DEFAULT_LIMITS) -> PackageSummary:
@@ -399,52 +403,64 @@ def _attachments(root: Node, payloads: list[Payload], limits: Limits,
                 and r.first("ContentId") is not None}
     result: list[Attachment] = []
     total = 0
-    for node in root.walk():
-        if node.local != "Attachment" or not node.ours:
-            continue
-        content_id = node.text_of("ContentId")
-        ref = manifest.pop(content_id, None)
-        raw_name = node.text_of("AttachmentName") or (ref.text_of("AttachmentName") if ref else "")
-        name = attachment_name(raw_name, warnings) if raw_name else ""
-        content_type = (node.text_of("ContentType") or (ref.text_of("ContentType") if ref else "")).lower()
-        description = node.text_of("Description") or (ref.text_of("Description") if ref else "")
-        what = f"attachment {content_id or '?'} ({name or 'no name'})"
-        encoded = node.first("ContentTransferEncoded")
-        sink = encoded.sink if encoded is not None else None
-        if sink is None or not isinstance(sink.payload, Payload) or sink.payload not in payloads:
-            warnings.append(f"{what} has no ContentTransferEncoded; left out")
-            continue
-        payload = sink.payload
-        if sink.error is not None:
-            warnings.append(f"{what} content {sink.error}; left out")
-            payload.close()
-            continue
-        if not name:
-            name = f"attachment-{len(result) + 1}"
-            warnings.append(f"{what} has no AttachmentName; named {name!r}")
-        unzipped, member = False, ""
-        if looks_like_zip(payload) and (content_type in _ZIP_TYPES or not name.lower().endswith(".zip")):
-            inner = unwrap_zip(payload, what=what, max_bytes=limits.max_attachment_bytes,
-                               max_members=limits.max_zip_members, spool_bytes=limits.memory_spool_bytes,
-                               warnings=warnings)
-            if inner is not None:
-                payload.close()
-                payload, member = inner
-                unzipped = True
-                if content_type in _ZIP_TYPES:
-                    content_type = _guess_type(name) or _guess_type(member) or "application/octet-stream"
-        total += payload.size
-        if total > limits.max_total_attachment_bytes:
-            payload.close()
-            raise PackageError(f"the attachments together are larger than the limit of "
-                               f"{limits.max_total_attachment_bytes} bytes", code="too_large")
-        result.append(Attachment(content_id=content_id, name=name, content_type=content_type or
-                                 "application/octet-stream", description=description, size=payload.size,
-                                 sha256=payload.sha256, original_name=raw_name, unzipped=unzipped,
-                                 zip_member=member, _payload=payload))
+    try:
+        for node in root.walk():
+            if node.local != "Attachment" or not node.ours:
+                continue
+            att = _attachment(node, manifest.pop(node.text_of("ContentId"), None), len(result) + 1,
+                              payloads, limits, warnings)
+            if att is None:
+                continue
+            result.append(att)
+            total += att.size
+            if total > limits.max_total_attachment_bytes:
+                raise PackageError(f"the attachments together are larger than the limit of "
+                                   f"{limits.max_total_attachment_bytes} bytes", code="too_large")
+    except BaseException:
+        for att in result:
+            att.close()
+        raise
     for content_id in manifest:
         warnings.append(f"manifest Reference {content_id} has no Attachment")
     return result
+
+
+def _attachment(node: Node, ref: Node | None, number: int, payloads: list[Payload], limits: Limits,
+                warnings: list[str]) -> Attachment | None:
+    """One ``Attachment`` (completed from its manifest ``Reference``), unwrapped from a ZIP if need be."""
+    content_id = node.text_of("ContentId")
+    raw_name = node.text_of("AttachmentName") or (ref.text_of("AttachmentName") if ref else "")
+    name = attachment_name(raw_name, warnings) if raw_name else ""
+    content_type = (node.text_of("ContentType") or (ref.text_of("ContentType") if ref else "")).lower()
+    description = node.text_of("Description") or (ref.text_of("Description") if ref else "")
+    what = f"attachment {content_id or '?'} ({name or 'no name'})"
+    encoded = node.first("ContentTransferEncoded")
+    sink = encoded.sink if encoded is not None else None
+    if sink is None or not any(sink.payload is p for p in payloads):
+        warnings.append(f"{what} has no ContentTransferEncoded; left out")
+        return None
+    payload = sink.payload
+    if sink.error is not None:
+        warnings.append(f"{what} content {sink.error}; left out")
+        return None
+    if not name:
+        name = f"attachment-{number}"
+        warnings.append(f"{what} has no AttachmentName; named {name!r}")
+    unzipped, member = False, ""
+    if looks_like_zip(payload) and (content_type in _ZIP_TYPES or not name.lower().endswith(".zip")):
+        inner = unwrap_zip(payload, what=what, max_bytes=limits.max_attachment_bytes,
+                           max_members=limits.max_zip_members, spool_bytes=limits.memory_spool_bytes,
+                           warnings=warnings)
+        if inner is not None:
+            payload.close()
+            payload, member = inner
+            unzipped = True
+            if content_type in _ZIP_TYPES:
+                content_type = _guess_type(name) or _guess_type(member) or "application/octet-stream"
+    return Attachment(content_id=content_id, name=name,
+                      content_type=content_type or "application/octet-stream", description=description,
+                      size=payload.size, sha256=payload.sha256,
+                      original_name=raw_name, unzipped=unzipped, zip_member=member, _payload=payload)
 
 
 def _guess_type(name: str) -> str | None:
