@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from node.config import Config
 from node.domain.health import Check, Level, free_disk_check
 from node.store.audit import verify_audit
+from node.store.backup import latest_backup, parse_backup_time
 from node.store.blobs import BlobState, BlobStore
 from node.store.db import Database
 
@@ -80,3 +82,34 @@ def config_check(config: Config, source: Path | None) -> Check:
         return Check("config", Level.YELLOW, "Cấu hình chưa đầy đủ: " + "; ".join(problems) + ".",
                      "Sửa tệp cấu hình rồi khởi động lại dịch vụ.")
     return Check("config", Level.GREEN, f"Cấu hình hợp lệ ({source or 'mặc định'}).")
+
+
+def backup_check(config: Config, db: Database, now: datetime, *,
+                 max_age: timedelta = timedelta(days=2)) -> Check:
+    """Two independent backup media (TT 02/2019), each mounted and holding a recent backup."""
+    targets = config.backup.targets
+    data: dict[str, object] = {"targets": [str(t) for t in targets]}
+    if len(targets) < 2:
+        return Check("backup", Level.YELLOW,
+                     f"Chỉ có {len(targets)} nơi sao lưu; cần ít nhất hai phương tiện độc lập.",
+                     "Khai báo hai thư mục sao lưu (backup.targets), ví dụ hai ổ USB,"
+                     " rồi chạy 'vanthu backup'.",
+                     data)
+    problems: list[str] = []
+    first = db.query_one("SELECT ts FROM audit ORDER BY id LIMIT 1")
+    started = datetime.fromisoformat(first[0]) if first else now
+    for target in targets:
+        if not target.is_dir():
+            problems.append(f"không thấy {target} (chưa cắm/gắn ổ?)")
+            continue
+        newest = latest_backup(target)
+        when = parse_backup_time(newest.name) if newest is not None else None
+        if when is None:
+            if now - started > max_age:
+                problems.append(f"{target} chưa có bản sao lưu nào")
+        elif now - when > max_age:
+            problems.append(f"bản sao lưu mới nhất trên {target} đã cũ ({when:%d/%m/%Y})")
+    if problems:
+        return Check("backup", Level.YELLOW, "Sao lưu chưa đủ: " + "; ".join(problems) + ".",
+                     "Kiểm tra ổ sao lưu và bộ hẹn giờ vanthu-backup.timer, rồi chạy 'vanthu backup'.", data)
+    return Check("backup", Level.GREEN, f"Sao lưu đủ {len(targets)} phương tiện.", "", data)

@@ -9,6 +9,7 @@ PACKAGES=(
   ghostscript qpdf unpaper pngquant poppler-utils
   chromium fonts-noto-core fonts-dejavu-core
   sqlite3 make git ca-certificates
+  systemd
 )
 
 missing=()

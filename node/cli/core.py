@@ -218,6 +218,7 @@ def doctor(state: CliState, as_json: bool) -> None:
                 diagnostics.disk_check(config),
                 diagnostics.blob_check(node.db, node.blobs),
                 diagnostics.audit_check(node.db),
+                diagnostics.backup_check(config, node.db, node.clock.now()),
             ]
         finally:
             node.close()
