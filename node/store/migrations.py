@@ -257,7 +257,8 @@ def search_0001_index(db: Database) -> None:
             tokenize = 'unicode61 remove_diacritics 2'
         );
         CREATE TRIGGER search_doc_ai AFTER INSERT ON search_doc BEGIN
-            INSERT INTO search_fts (rowid, title_fold, body_fold) VALUES (new.id, new.title_fold, new.body_fold);
+            INSERT INTO search_fts (rowid, title_fold, body_fold)
+                VALUES (new.id, new.title_fold, new.body_fold);
         END;
         CREATE TRIGGER search_doc_ad AFTER DELETE ON search_doc BEGIN
             INSERT INTO search_fts (search_fts, rowid, title_fold, body_fold)
@@ -266,7 +267,8 @@ def search_0001_index(db: Database) -> None:
         CREATE TRIGGER search_doc_au AFTER UPDATE ON search_doc BEGIN
             INSERT INTO search_fts (search_fts, rowid, title_fold, body_fold)
                 VALUES ('delete', old.id, old.title_fold, old.body_fold);
-            INSERT INTO search_fts (rowid, title_fold, body_fold) VALUES (new.id, new.title_fold, new.body_fold);
+            INSERT INTO search_fts (rowid, title_fold, body_fold)
+                VALUES (new.id, new.title_fold, new.body_fold);
         END;
         """
     )

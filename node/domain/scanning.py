@@ -1,0 +1,149 @@
+"""Digitizing paper: what a scan becomes, why one is refused, and the ports the scanner uses.
+
+The scanner adapter (``node.scanner``) turns a file from a hot folder into one or more
+:class:`ScanPart` (a batch split by separator sheets gives several) and hands a
+:class:`ScanSubmission` to a :class:`ScanStore`, which keeps the original byte-for-byte, the
+archive copies, the rows, the search text and the audit row together in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from node.domain.fields import ExtractedFields
+
+
+class ScanPurpose(StrEnum):
+    INCOMING = "incoming"  # incoming paper (văn bản đến giấy)
+    COPY = "copy"  # copy of an outgoing paper original (bản lưu)
+
+
+class RejectCode(StrEnum):
+    EMPTY = "empty_file"
+    NOT_A_PDF = "not_a_pdf"
+    UNSUPPORTED = "unsupported_type"
+    CORRUPT_PDF = "corrupt_pdf"
+    ENCRYPTED_PDF = "encrypted_pdf"
+    NO_PAGES = "no_pages"
+    CORRUPT_IMAGE = "corrupt_image"
+    IMAGE_BOMB = "image_too_many_pixels"
+    IMAGE_TOO_SMALL = "image_too_small"
+    LOW_DPI = "low_dpi"
+    OCR_FAILED = "ocr_failed"
+
+
+REJECT_MESSAGES: dict[RejectCode, str] = {
+    RejectCode.EMPTY: "Tệp rỗng (0 byte): máy quét chưa ghi được dữ liệu. Hãy quét lại.",
+    RejectCode.NOT_A_PDF: "Tệp có đuôi .pdf nhưng nội dung không phải PDF. Hãy quét lại hoặc xuất lại tệp.",
+    RejectCode.UNSUPPORTED: "Định dạng tệp không được hỗ trợ: chỉ nhận PDF, JPEG, PNG hoặc TIFF.",
+    RejectCode.CORRUPT_PDF: "Tệp PDF bị hỏng, không đọc được. Hãy quét lại.",
+    RejectCode.ENCRYPTED_PDF: "Tệp PDF được đặt mật khẩu hoặc mã hóa; hệ thống không thể số hóa. "
+                              "Hãy gỡ mật khẩu rồi đưa lại.",
+    RejectCode.NO_PAGES: "Tệp PDF không có trang nào.",
+    RejectCode.CORRUPT_IMAGE: "Tệp ảnh bị hỏng, không đọc được. Hãy quét lại.",
+    RejectCode.IMAGE_BOMB: "Ảnh có số điểm ảnh quá lớn (nghi ngờ tệp độc hại hoặc quét sai độ phân giải).",
+    RejectCode.IMAGE_TOO_SMALL: "Ảnh quá nhỏ để là một trang tài liệu quét.",
+    RejectCode.LOW_DPI: "Độ phân giải thấp hơn mức tối thiểu quy định (200 dpi). Hãy quét lại.",
+    RejectCode.OCR_FAILED: "Không nhận dạng được chữ trên tệp (OCR thất bại).",
+}
+
+
+class WarningCode(StrEnum):
+    LOW_DPI = "low_dpi"
+    UNKNOWN_DPI = "unknown_dpi"
+    NOT_COLOUR = "not_colour"
+    SIGNED_NO_TEXT = "signed_without_text"
+    NO_TEXT = "no_text"
+    OLD_PDF_VERSION = "pdf_version_below_1_4"
+    PDF_REPAIRED = "pdf_repaired"
+    DUPLICATE = "duplicate"
+
+
+WARNING_MESSAGES: dict[WarningCode, str] = {
+    WarningCode.LOW_DPI: "Độ phân giải {dpi} dpi thấp hơn mức tối thiểu {min_dpi} dpi.",
+    WarningCode.UNKNOWN_DPI: "Ảnh không ghi độ phân giải; không kiểm tra được mức {min_dpi} dpi.",
+    WarningCode.NOT_COLOUR: "Ảnh quét đen trắng hoặc thang xám; quy định yêu cầu ảnh màu.",
+    WarningCode.SIGNED_NO_TEXT: "Tệp có chữ ký số nên được giữ nguyên, không nhận dạng chữ (OCR).",
+    WarningCode.NO_TEXT: "Không tìm thấy chữ trên trang; tài liệu không tìm kiếm được theo nội dung.",
+    WarningCode.OLD_PDF_VERSION: "Phiên bản PDF {version} thấp hơn 1.4.",
+    WarningCode.PDF_REPAIRED: "Tệp PDF có lỗi cấu trúc và đã được đọc ở chế độ sửa lỗi;"
+                              " hãy kiểm tra đủ trang.",
+    WarningCode.DUPLICATE: "Tệp trùng nội dung với bản quét đã lưu số {scan_id}.",
+}
+
+
+@dataclass(frozen=True)
+class ScanWarning:
+    code: WarningCode
+    message: str
+
+    @classmethod
+    def of(cls, code: WarningCode, **params: Any) -> ScanWarning:
+        return cls(code, WARNING_MESSAGES[code].format(**params))
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code.value, "message": self.message}
+
+
+class TransientScanError(Exception):
+    """A failure that goes away by itself (disk full, OCR timeout, database busy): retry later."""
+
+    code = "scan_transient"
+
+    def __init__(self, message: str, *, code: str = "scan_transient") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ScanPart:
+    """One document out of a scanned file (a batch gives several)."""
+
+    index: int
+    pdf: Path  # the searchable copy: the PDF/A archive made by OCR, or the PDF as received
+    pdf_is_original: bool  # True when ``pdf`` is the received file itself (never rewritten)
+    pages: int
+    text: str
+    fields: ExtractedFields
+    ocr: bool  # the text came from OCR
+    signed: bool
+    dpi: int | None
+    warnings: tuple[ScanWarning, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanSubmission:
+    original: Path  # the received file, kept byte for byte
+    original_sha256: str
+    media_type: str
+    file_name: str
+    folder: str
+    purpose: ScanPurpose
+    parts: tuple[ScanPart, ...]
+    warnings: tuple[ScanWarning, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SavedScan:
+    scan_ids: tuple[int, ...]
+    duplicate_of: int | None = None  # set when these bytes were already stored
+
+
+class ScanStore(Protocol):
+    def find_by_sha256(self, sha256: str) -> int | None:
+        """The first scan made from a file with these bytes, if any."""
+        ...
+
+    def save(self, submission: ScanSubmission, *, now: datetime) -> SavedScan:
+        """Store blobs, rows, search text and audit in one go; a known file is noted as duplicate."""
+        ...
+
+    def note_duplicate(self, scan_id: int, *, file_name: str, folder: str, now: datetime) -> None: ...
+
+    def note_rejected(self, *, file_name: str, folder: str, code: str, message: str,
+                      sha256: str | None, now: datetime) -> None: ...
