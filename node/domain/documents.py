@@ -8,14 +8,15 @@ outbox, destroy content, notify people. The functions never touch storage or the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from node.domain.accounts import ROLE_LABELS, Role
 from node.domain.errors import DomainError
+from node.domain.numbering import AllocatedNumber
 
 # -- codes of the exchange (QCVN 102:2016; DOMAIN.md §4) ---------------------------------------
 
@@ -194,6 +195,7 @@ class Notify:
 Event = AuditEvent | SendStatus | OutboxPackage | DestroyContent | PrintPaperCopies | Notify
 
 D = TypeVar("D")
+D_contra = TypeVar("D_contra", contravariant=True)
 
 
 @dataclass(frozen=True)
@@ -249,3 +251,35 @@ def as_aware(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise InvalidInput("Thời điểm thiếu múi giờ.", code="naive_datetime")
     return at
+
+
+# -- the port the web layer drives ---------------------------------------------------------------
+
+Step = Callable[[D], Outcome[D]]
+
+
+class NumberedStep(Protocol[D_contra]):
+    def __call__(self, doc: D_contra, number: AllocatedNumber, /) -> Outcome[Any]: ...
+
+
+class WorkflowStore(Protocol[D]):
+    """How a web handler runs one transition (implemented by the store, next to the documents).
+
+    ``apply`` loads ``ref`` inside ONE write transaction (``BEGIN IMMEDIATE``), calls the pure
+    ``step`` on it, then saves the new document and turns every event into rows of the same
+    transaction: ``AuditEvent`` → audit chain, ``SendStatus`` / ``OutboxPackage`` → the exchange
+    outbox, ``DestroyContent`` → blob deletion after commit, ``Notify`` → notifications. A
+    ``DomainError`` from the step rolls everything back and reaches the caller unchanged.
+
+    ``apply_numbered`` does the same but first takes the next number of ``register_code`` for the
+    year of ``at`` (``node.store.registers.allocate_number``) and hands it to the step — so a
+    refused step (wrong state, wrong register, secret into an open register) consumes no
+    number: no gap, no reuse.
+    """
+
+    def get(self, ref: str) -> D | None: ...
+
+    def apply(self, ref: str, step: Step[D], *, actor: str, at: datetime) -> Outcome[D]: ...
+
+    def apply_numbered(self, ref: str, register_code: str, step: NumberedStep[D], *, actor: str,
+                       at: datetime) -> Outcome[D]: ...

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from node.domain.accounts import Role
 from node.domain.documents import Actor, DocumentMetadata, Organ
-from node.domain.numbering import AllocatedNumber, Register
+from node.domain.numbering import AllocatedNumber, Register, numbering_year
 
 VN = timezone(timedelta(hours=7))
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=VN)
@@ -30,6 +30,4 @@ def meta(**kw: object) -> DocumentMetadata:
 
 
 def number(register: Register, n: int, at: datetime = T0) -> AllocatedNumber:
-    from node.domain.numbering import numbering_year
-
     return AllocatedNumber(register.code, numbering_year(at), n, at)

@@ -16,6 +16,7 @@ from node.domain.documents import (
     Channel,
     DestroyContent,
     Notify,
+    Outcome,
     SendStatus,
     StatusCode,
     WorkflowError,
@@ -165,7 +166,7 @@ ACTIONS = ["accept", "reject", "present", "assign", "start", "complete", "file",
            "recall_no"]
 
 
-def _apply(doc: inc.IncomingDocument, action: str) -> inc.Outcome[inc.IncomingDocument]:  # type: ignore[name-defined]
+def _apply(doc: inc.IncomingDocument, action: str) -> Outcome[inc.IncomingDocument]:
     lead = Assignee("user", "chuyenvien", "CV", date(2026, 12, 31))
     return {
         "accept": lambda: inc.accept(doc, number(REG["den"], 1), REG["den"], actor=CLERK, at=T0),

@@ -17,6 +17,7 @@ from node.domain.documents import (
     Channel,
     Organ,
     OutboxPackage,
+    Outcome,
     PrintPaperCopies,
     SendStatus,
     StatusCode,
@@ -248,7 +249,7 @@ ACTIONS = ["review", "comment", "submit", "return", "sign", "number", "seal", "p
            "recall", "update", "replaced", "edit"]
 
 
-def _apply(doc: og.OutgoingDocument, action: str, code: StatusCode) -> og.Outcome[og.OutgoingDocument]:  # type: ignore[name-defined]
+def _apply(doc: og.OutgoingDocument, action: str, code: StatusCode) -> Outcome[og.OutgoingDocument]:
     sig = SignatureRecord("x", T0, "s" * 64)
     return {
         "review": lambda: og.send_for_review(doc, ("a",), actor=SPECIALIST, at=T0),
