@@ -39,20 +39,24 @@ class _Writer:
     def raw(self, text: str) -> None:
         self.out.write(text.encode("utf-8"))
 
-    def el(self, indent: int, local: str, value: str | int | None) -> None:
+    def el(self, indent: int, local: str, value: str | int | None, prefix: str = "edXML:") -> None:
         text = "" if value is None else str(value)
         check_xml_text(text, local)
-        self.raw(f"{'  ' * indent}<edXML:{local}>{escape(text, _ENTITIES)}</edXML:{local}>\n")
+        self.raw(f"{'  ' * indent}<{prefix}{local}>{escape(text, _ENTITIES)}</{prefix}{local}>\n")
 
-    def open(self, indent: int, local: str, attrs: str = "") -> None:
-        self.raw(f"{'  ' * indent}<edXML:{local}{attrs}>\n")
+    def open(self, indent: int, local: str, attrs: str = "", prefix: str = "edXML:") -> None:
+        self.raw(f"{'  ' * indent}<{prefix}{local}{attrs}>\n")
 
-    def close(self, indent: int, local: str) -> None:
-        self.raw(f"{'  ' * indent}</edXML:{local}>\n")
+    def close(self, indent: int, local: str, prefix: str = "edXML:") -> None:
+        self.raw(f"{'  ' * indent}</{prefix}{local}>\n")
 
 
+# The shape of the official samples: a default-namespace root, the ``edXML:`` prefix declared on the
+# envelope, and an unprefixed AttachmentEncoded whose ContentTransferEncoded redeclares the prefix.
 _PROLOG = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-           f'<edXML:edXML xmlns:edXML="{NS_QCVN}">\n')
+           f'<edXML xmlns="{NS_QCVN}">\n')
+_ENVELOPE = f' xmlns:edXML="{NS_QCVN}"'
+_END = "</edXML>\n"
 
 
 def _organization(w: _Writer, indent: int, local: str, org: Organization) -> None:
@@ -197,7 +201,7 @@ def write_edoc(out: BinaryIO, header: EdocHeader,
     w = _Writer(out)
     ids = [f"cid:{uuid.uuid4()}" for _ in attachments]
     w.raw(_PROLOG)
-    w.open(1, "edXMLEnvelope")
+    w.open(1, "edXMLEnvelope", _ENVELOPE)
     w.open(2, "edXMLHeader")
     _message_header(w, header)
     _trace_header_list(w, header, trace)
@@ -214,20 +218,20 @@ def write_edoc(out: BinaryIO, header: EdocHeader,
     w.close(3, "edXMLManifest")
     w.close(2, "edXMLBody")
     w.close(1, "edXMLEnvelope")
-    w.open(1, "AttachmentEncoded")
+    w.open(1, "AttachmentEncoded", prefix="")
     for cid, a in zip(ids, attachments, strict=True):
-        w.open(2, "Attachment")
-        w.el(3, "ContentId", cid)
-        w.el(3, "AttachmentName", a.name)
-        w.el(3, "Description", a.description)
-        w.el(3, "ContentType", a.content_type)
-        w.raw("      <edXML:ContentTransferEncoded>")
+        w.open(2, "Attachment", prefix="")
+        w.el(3, "ContentId", cid, prefix="")
+        w.el(3, "AttachmentName", a.name, prefix="")
+        w.el(3, "Description", a.description, prefix="")
+        w.el(3, "ContentType", a.content_type, prefix="")
+        w.raw(f"      <edXML:ContentTransferEncoded{_ENVELOPE}>")
         while chunk := a.stream.read(_B64_CHUNK):
             out.write(base64.b64encode(chunk))
         w.raw("</edXML:ContentTransferEncoded>\n")
-        w.close(2, "Attachment")
-    w.close(1, "AttachmentEncoded")
-    w.raw("</edXML:edXML>\n")
+        w.close(2, "Attachment", prefix="")
+    w.close(1, "AttachmentEncoded", prefix="")
+    w.raw(_END)
 
 
 def build_edoc(header: EdocHeader, attachments: Sequence[AttachmentInput] = (), *,
@@ -250,7 +254,7 @@ def build_status(from_: Organization, response_for: ResponseFor, status_code: St
     out = io.BytesIO()
     w = _Writer(out)
     w.raw(_PROLOG)
-    w.open(1, "edXMLEnvelope")
+    w.open(1, "edXMLEnvelope", _ENVELOPE)
     w.open(2, "edXMLHeader")
     w.open(3, "MessageHeader")
     _organization(w, 4, "From", from_)
@@ -263,5 +267,5 @@ def build_status(from_: Organization, response_for: ResponseFor, status_code: St
     w.close(3, "MessageHeader")
     w.close(2, "edXMLHeader")
     w.close(1, "edXMLEnvelope")
-    w.raw("</edXML:edXML>\n")
+    w.raw(_END)
     return out.getvalue()

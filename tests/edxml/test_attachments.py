@@ -51,7 +51,7 @@ def test_invalid_base64_is_a_warning_not_a_failure() -> None:
 def test_base64_with_line_breaks_is_decoded() -> None:
     payload = os.urandom(5000)
     data = valid_package((AttachmentInput("x.bin", "application/octet-stream", payload),))
-    start = data.index(b"<edXML:ContentTransferEncoded>") + len(b"<edXML:ContentTransferEncoded>")
+    start = data.index(b">", data.index(b"<edXML:ContentTransferEncoded")) + 1
     end = data.index(b"</edXML:ContentTransferEncoded>")
     b64 = data[start:end]
     wrapped = b"\r\n".join(b64[i:i + 76] for i in range(0, len(b64), 76))

@@ -82,6 +82,7 @@ def hostile_packages() -> dict[str, tuple[bytes, str]]:
         "wrong_namespace": (ok.replace(b"http://www.mic.gov.vn/TBT/QCVN_102_2016",
                                        b"http://example.org/not-edxml"), "wrong_namespace"),
         "no_namespace": (ok.replace(b' xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"', b"")
+                         .replace(b' xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"', b"")
                          .replace(b"edXML:", b""), "wrong_namespace"),
         "missing_from": (_without(ok, b"<edXML:From>", b"</edXML:From>"), "missing_field"),
         "missing_to": (_without(ok, b"<edXML:To>", b"</edXML:To>"), "missing_field"),
