@@ -35,6 +35,7 @@ _HEAD = 64 * 1024
 _NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _DOCTYPE = "the package has a DOCTYPE; DTDs and entities are not allowed"
 
 
@@ -279,6 +280,8 @@ def _read_head(stream: BinaryIO, limits: Limits, warnings: list[str]) -> bytes:
         if not more:
             break
         head += more
+    if head.startswith(_UTF16_BOMS):
+        return head  # libxml2 decodes it; a DOCTYPE is still refused by the target
     if head.startswith(_BOM):
         head = head[len(_BOM):]
     start = head.find(b"<", 0, limits.max_junk_bytes + 1)

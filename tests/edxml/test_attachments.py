@@ -7,7 +7,7 @@ import io
 import os
 import zipfile
 
-from node.edxml import AttachmentInput, AttachmentSource, Limits, parse_package, write_edoc
+from node.edxml import AttachmentInput, AttachmentSource, Limits, parse_package, peek, write_edoc
 from tests.support.edxml_hostile import header, valid_package
 
 
@@ -78,3 +78,30 @@ def test_large_attachment_is_spooled_and_streamed(tmp_path: os.PathLike[str]) ->
         assert r1.read(10) == big[:10] and r2.read(20) == big[:20] and r1.read(10) == big[10:20]
         assert a.read_bytes() == big
 
+
+
+def test_sources_bytes_text_path_and_file(tmp_path: os.PathLike[str]) -> None:
+    data = valid_package()
+    path = os.path.join(tmp_path, "p.edxml")
+    with open(path, "wb") as f:
+        f.write(data)
+    with open(path, "rb") as f:
+        from_file = parse_package(f)
+    for pkg in (parse_package(data), parse_package(data.decode()), parse_package(path), from_file):
+        assert pkg.kind == "edoc" and pkg.attachments[0].read_bytes() == b"%PDF-1.4 x"
+
+
+def test_utf16_and_bom_packages_are_read() -> None:
+    text = valid_package().decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    assert parse_package(text.encode("utf-16")).header.subject == header().subject
+    pkg = parse_package(b"\xef\xbb\xbf" + valid_package())
+    assert pkg.header.subject == header().subject and not pkg.warnings
+
+
+def test_peek_stops_after_the_header() -> None:
+    big = io.BytesIO()
+    write_edoc(big, header(), [AttachmentSource("x.pdf", "application/pdf", io.BytesIO(b"\0" * 8_000_000))])
+    big.seek(0)
+    summary = peek(big)
+    assert summary.document_id == header().document_id
+    assert big.tell() < 2 * 1024 * 1024  # read the header chunk, not the 10 MB of Base64
