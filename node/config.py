@@ -62,6 +62,7 @@ class SigningSection:
     seal_png: Path | None = None
     tsa_url: str = ""
     tsa_timeout_seconds: float = 5.0
+    crl_files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

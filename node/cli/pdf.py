@@ -144,13 +144,19 @@ def number(state: CliState, src: Path, out: Path, number: str, issued: datetime)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="PEM/DER certificate of a trusted CA (repeatable; added to signing.trust_anchors).")
+@click.option("--crl", "crls", multiple=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="CRL file of a trusted CA (repeatable; added to signing.crl_files).")
 @pass_state
-def verify(state: CliState, path: Path, as_json: bool, trust: tuple[Path, ...]) -> None:
+def verify(state: CliState, path: Path, as_json: bool, trust: tuple[Path, ...],
+           crls: tuple[Path, ...]) -> None:
     """Check every signature of PATH: exit 0 all valid and trusted, 1 otherwise, 2 unreadable."""
-    anchors = list(trust)
+    anchors, crl_files, tz = list(trust), list(crls), "Asia/Ho_Chi_Minh"
     if state.config_path.exists():
-        anchors += list(state.config().signing.trust_anchors)
-    report = verify_pdf(_read_pdf(path), anchors)
+        config = state.config()
+        anchors += list(config.signing.trust_anchors)
+        crl_files += list(config.signing.crl_files)
+        tz = config.node.timezone
+    report = verify_pdf(_read_pdf(path), anchors, crl_files=crl_files, tz=tz)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -18,7 +18,7 @@ def signer_settings(config: Config) -> SignerSettings:
         agency_name=config.node.agency_name, agency_key_label=s.agency_key_label,
         seal_png=s.seal_png or appearance.DEMO_SEAL, timezone=config.node.timezone,
         tsa_url=s.tsa_url, tsa_timeout_seconds=s.tsa_timeout_seconds,
-        agency_pin_file=s.agency_pin_file, trust_anchors=s.trust_anchors)
+        agency_pin_file=s.agency_pin_file, trust_anchors=s.trust_anchors, crl_files=s.crl_files)
 
 
 def open_signer(config: Config, clock: Clock, *, timestamps: TimestampQueue | None = None

@@ -64,6 +64,7 @@ class SignerSettings:
     tsa_timeout_seconds: float = 5.0
     agency_pin_file: Path | None = None
     trust_anchors: tuple[Path, ...] = ()
+    crl_files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ class Pkcs11DocumentSigner:
         return result
 
     def verify(self, pdf: bytes) -> VerificationReport:
-        return verify_pdf(pdf, self.settings.trust_anchors, now=self.clock.now())
+        return verify_pdf(pdf, self.settings.trust_anchors, now=self.clock.now(), tz=self.settings.timezone,
+                          crl_files=self.settings.crl_files)
 
     # -- the same, for callers on an event loop (web handlers, workers) ------------------------
     # PKCS#11 calls, fontTools and pyHanko's own asyncio.run() must not run on the caller's loop:

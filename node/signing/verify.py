@@ -1,9 +1,10 @@
 """Check every signature of a PDF against the configured trust anchors (offline).
 
 Per signature: signer, signing time, intact, chain trusted, revocation good / revoked / unknown,
-certificate validity at signing time, modification level and coverage. Revocation data is used
-when the PDF carries it (DSS); otherwise the verdict is "chờ dữ liệu thu hồi" (unknown), which is
-not a failure. Runs synchronously: callers on an event loop use ``asyncio.to_thread``.
+certificate validity at signing time, modification level and coverage. The node is offline, so
+revocation comes from CRL files district IT drops in (``signing.crl_files``, each checked against
+the trust anchors) or from the PDF's own DSS; without either the verdict is "chờ dữ liệu thu hồi"
+(unknown), which is not a failure. Runs synchronously: callers on an event loop use ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509 as cx509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import load_certs_from_pemder
 from pyhanko.sign.validation import validate_pdf_signature
@@ -50,23 +52,50 @@ def load_trust_anchors(paths: tuple[Path, ...] | list[Path]) -> list[asn1_x509.C
     return certs
 
 
+def load_crls(paths: tuple[Path, ...] | list[Path], roots: list[asn1_x509.Certificate],
+              now: datetime) -> list[cx509.CertificateRevocationList]:
+    """CRLs signed by one of the trust anchors and still current; others are ignored (logged)."""
+    anchors = [cx509.load_der_x509_certificate(r.dump()) for r in roots]
+    out: list[cx509.CertificateRevocationList] = []
+    for p in paths:
+        try:
+            data = p.read_bytes()
+            crl = (cx509.load_pem_x509_crl(data) if data.lstrip().startswith(b"-----")
+                   else cx509.load_der_x509_crl(data))
+        except (OSError, ValueError) as e:
+            log.warning("CRL %s unreadable: %s", p, e)
+            continue
+        issuer = next((a for a in anchors if a.subject == crl.issuer), None)
+        if issuer is None or not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
+            log.warning("CRL %s is not signed by a trust anchor; ignored", p)
+            continue
+        if crl.next_update_utc is not None and crl.next_update_utc < now:
+            log.warning("CRL %s is out of date (next update %s); ignored", p, crl.next_update_utc)
+            continue
+        out.append(crl)
+    return out
+
+
 def verify_pdf(data: bytes, trust_anchors: tuple[Path, ...] | list[Path], *,
-               now: datetime | None = None, tz: str = "Asia/Ho_Chi_Minh") -> VerificationReport:
+               now: datetime | None = None, tz: str = "Asia/Ho_Chi_Minh",
+               crl_files: tuple[Path, ...] | list[Path] = ()) -> VerificationReport:
     roots = load_trust_anchors(trust_anchors)
+    crls = load_crls(crl_files, roots, now or datetime.now(UTC)) if crl_files else []
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         sigs = list(reader.embedded_signatures)
     except Exception as e:
         raise UnreadablePdfError(f"Không đọc được tệp PDF: {type(e).__name__}: {e}") from e
     now = now or datetime.now(UTC)
-    checks = (_check(sig, roots, now) for sig in sigs)
+    checks = (_check(sig, roots, now, crls) for sig in sigs)
     zone = ZoneInfo(tz)
     return VerificationReport(tuple(
         dataclasses.replace(c, signing_time=c.signing_time.astimezone(zone)) if c.signing_time else c
         for c in checks))
 
 
-def _check(sig: Any, roots: list[asn1_x509.Certificate], now: datetime) -> SignatureCheck:
+def _check(sig: Any, roots: list[asn1_x509.Certificate], now: datetime,
+           crls: list[cx509.CertificateRevocationList]) -> SignatureCheck:
     vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     problems: list[str] = []
     try:
@@ -80,12 +109,11 @@ def _check(sig: Any, roots: list[asn1_x509.Certificate], now: datetime) -> Signa
     if ts is not None:
         when = ts.timestamp
     validity = _cert_validity(cert, when, now, timestamped=ts is not None)
+    revocation = _crl_verdict(cert, crls)
     if status.revoked:
         revocation = Revocation.REVOKED
-    elif status.trusted and _has_revinfo(sig):
+    elif revocation is Revocation.UNKNOWN and status.trusted and _has_revinfo(sig):
         revocation = Revocation.GOOD
-    else:
-        revocation = Revocation.UNKNOWN
     trusted = status.trusted
     if not trusted and validity is not CertValidity.VALID and status.validation_path is not None:
         trusted = True  # the chain is fine; the dates are reported separately
@@ -111,6 +139,18 @@ def _cert_validity(cert: asn1_x509.Certificate, when: datetime | None, now: date
     if ref > na or (not timestamped and now > na):
         return CertValidity.EXPIRED
     return CertValidity.VALID
+
+
+def _crl_verdict(cert: asn1_x509.Certificate, crls: list[cx509.CertificateRevocationList]) -> Revocation:
+    issuer = cx509.load_der_x509_certificate(cert.dump()).issuer
+    relevant = [c for c in crls if c.issuer == issuer]
+    if not relevant:
+        return Revocation.UNKNOWN
+    for crl in relevant:
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is not None:  # B-B has no trusted signing time, so any listing counts
+            return Revocation.REVOKED
+    return Revocation.GOOD
 
 
 def _has_revinfo(sig: Any) -> bool:

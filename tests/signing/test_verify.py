@@ -134,3 +134,40 @@ def test_no_signature(draft_pdf: bytes, softhsm_token: DemoToken, tmp_path: Path
     garbage.write_bytes(b"not a pdf at all")
     bad = run_cli("pdf", "verify", str(garbage), env=env)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def _crl(softhsm_token: DemoToken, tmp_path: Path, revoked: list[int], name: str) -> Path:
+    pki = softhsm_token.ca_cert.parent
+    ca_key = serialization.load_pem_private_key((pki / "ca-key.pem").read_bytes(), password=None)
+    ca = x509.load_pem_x509_certificate(softhsm_token.ca_cert.read_bytes())
+    now = dt.datetime.now(dt.UTC)
+    b = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+         .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7)))
+    for serial in revoked:
+        b = b.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(serial)
+                                      .revocation_date(now - dt.timedelta(minutes=30)).build())
+    out = tmp_path / name
+    out.write_bytes(b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))  # type: ignore[arg-type]
+    return out
+
+
+def test_revocation_from_crl_files(signed: bytes, softhsm_token: DemoToken, tmp_path: Path) -> None:
+    leader = x509.load_pem_x509_certificate(softhsm_token.leader_cert.read_bytes())
+    clean = _crl(softhsm_token, tmp_path, [], "clean.crl")
+    listed = _crl(softhsm_token, tmp_path, [leader.serial_number], "revoked.crl")
+    (sig,) = verify_pdf(signed, [softhsm_token.ca_cert], crl_files=[clean]).signatures
+    assert sig.revocation.value == "good" and sig.ok and "chưa bị thu hồi" in sig.summary_vi()
+    (sig,) = verify_pdf(signed, [softhsm_token.ca_cert], crl_files=[listed]).signatures
+    assert sig.revocation.value == "revoked" and not sig.ok and "ĐÃ BỊ THU HỒI" in sig.summary_vi()
+    (sig,) = verify_pdf(signed, [softhsm_token.ca_cert]).signatures
+    assert sig.revocation.value == "unknown" and sig.ok  # "chờ dữ liệu thu hồi" is not invalid
+    # an unreadable CRL file is ignored (logged), not fatal
+    (sig,) = verify_pdf(signed, [softhsm_token.ca_cert, _other_ca(tmp_path)],
+                        crl_files=[tmp_path / "nope.crl"]).signatures
+    assert sig.revocation.value == "unknown"
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    env = {"VANTHU_CONFIG": str(tmp_path / "none.toml")}
+    proc = run_cli("pdf", "verify", str(path), "--trust", str(softhsm_token.ca_cert), "--crl", str(listed),
+                   env=env)
+    assert proc.returncode == 1 and "THU HỒI" in proc.stdout
