@@ -168,6 +168,14 @@ class OutboxPackage:
 
 
 @dataclass(frozen=True)
+class CancelPackage:
+    """Drop a package still waiting in the outbox (the document was recalled before it left)."""
+
+    recipient: Organ
+    document_ref: str
+
+
+@dataclass(frozen=True)
 class DestroyContent:
     """Delete the PDFs and attachments of a recalled incoming document (metadata stays)."""
 
@@ -192,7 +200,7 @@ class Notify:
     document_ref: str
 
 
-Event = AuditEvent | SendStatus | OutboxPackage | DestroyContent | PrintPaperCopies | Notify
+Event = AuditEvent | SendStatus | OutboxPackage | CancelPackage | DestroyContent | PrintPaperCopies | Notify
 
 D = TypeVar("D")
 D_contra = TypeVar("D_contra", contravariant=True)

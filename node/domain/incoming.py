@@ -18,7 +18,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from node.domain.accounts import Role
-from node.domain.calendar import vn_date
+from node.domain.calendar import (
+    DeadlineFlag,
+    DeadlinePolicy,
+    DeadlineStatus,
+    WorkingCalendar,
+    deadline_status,
+    vn_date,
+)
 from node.domain.documents import (
     Actor,
     AuditEvent,
@@ -266,7 +273,7 @@ def start_processing(doc: IncomingDocument, *, actor: Actor, at: datetime) -> Ou
 
 def complete(doc: IncomingDocument, *, actor: Actor, at: datetime,
              result: str = "") -> Outcome[IncomingDocument]:
-    _require(doc, "hoàn thành", IncomingState.PROCESSING)
+    _require(doc, "hoàn thành", IncomingState.ASSIGNED, IncomingState.PROCESSING)
     _require_lead(doc, actor, "báo hoàn thành")
     new = replace(doc, state=IncomingState.DONE, done_at=as_aware(at), result_note=" ".join(result.split()))
     return Outcome(new, (_audit(new, "complete", actor.username, result=new.result_note),
@@ -355,3 +362,27 @@ def refuse_update(doc: IncomingDocument, reason: str, *, actor: str = "system",
     why = require_reason(reason, "từ chối cập nhật")
     return Outcome(doc, (_audit(doc, "update_refuse", actor, reason=why),
                          *_status(doc, StatusCode.CHANGE_REFUSED, why)))
+
+
+# -- deadlines (R11; seed 000 §2b) ----------------------------------------------------------------
+
+
+def deadline(doc: IncomingDocument, cal: WorkingCalendar, *, now: datetime,
+             policy: DeadlinePolicy | None = None) -> DeadlineStatus:
+    """The flag of the document as a whole (the lead's deadline); none once rejected or recalled."""
+    if doc.state in (IncomingState.REJECTED, IncomingState.RECALLED):
+        return DeadlineStatus(DeadlineFlag.NONE, None, False)
+    start = vn_date(doc.assignment.assigned_at if doc.assignment else doc.received_at)
+    return deadline_status(cal, due=doc.due_date, now=now, priority=int(doc.meta.priority), start=start,
+                           done_at=doc.done_at, policy=policy)
+
+
+def assignee_deadlines(doc: IncomingDocument, cal: WorkingCalendar, *, now: datetime,
+                       policy: DeadlinePolicy | None = None) -> list[tuple[Assignee, DeadlineStatus]]:
+    """One flag per lead / cooperating unit ("việc của tôi" shows the caller's own)."""
+    if doc.assignment is None or doc.state in (IncomingState.REJECTED, IncomingState.RECALLED):
+        return []
+    start = vn_date(doc.assignment.assigned_at)
+    return [(a, deadline_status(cal, due=a.due_date, now=now, priority=int(doc.meta.priority), start=start,
+                                done_at=doc.done_at, policy=policy))
+            for a in (doc.assignment.lead, *doc.assignment.cooperating)]

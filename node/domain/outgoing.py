@@ -20,11 +20,20 @@ from datetime import datetime
 from enum import StrEnum
 
 from node.domain.accounts import Role
+from node.domain.calendar import (
+    DeadlineFlag,
+    DeadlinePolicy,
+    DeadlineStatus,
+    WorkingCalendar,
+    deadline_status,
+    vn_date,
+)
 from node.domain.categories import CategoryTable, DeliveryCategory, Topic
 from node.domain.documents import (
     Actor,
     AuditEvent,
     BusinessDocType,
+    CancelPackage,
     Channel,
     DocumentFrozen,
     DocumentMetadata,
@@ -451,15 +460,18 @@ def _electronic_reached(doc: OutgoingDocument) -> list[Delivery]:
 
 
 def recall(doc: OutgoingDocument, reason: str, *, actor: Actor, at: datetime) -> Outcome[OutgoingDocument]:
-    """Thu hồi: status 13 to every electronic recipient; the document is frozen from now on."""
+    """Thu hồi: status 13 to every electronic recipient the package reached (packages still in
+    the outbox are cancelled instead); the document is frozen from now on."""
     require_role(actor, Role.CLERK, Role.LEADER, doing="thu hồi văn bản")
     _require(doc, "thu hồi", OutgoingState.PUBLISHED)
     why = require_reason(reason, "thu hồi")
     new = replace(doc, state=OutgoingState.RECALLED, recall_reason=why, recalled_at=as_aware(at))
+    reached = _electronic_reached(doc)
     sends = [SendStatus(d.recipient.organ, StatusCode.RECALL_REQUESTED, doc.meta.document_id, why)
-             for d in _electronic_reached(doc)]
-    return Outcome(new, (_audit(new, "recall", actor.username, reason=why,
-                                to=[s.to.organ_id for s in sends]), *sends))
+             for d in reached if d.state is not DeliveryState.QUEUED]
+    cancels = [CancelPackage(d.recipient.organ, doc.ref) for d in reached if d.state is DeliveryState.QUEUED]
+    return Outcome(new, (_audit(new, "recall", actor.username, reason=why, to=[s.to.organ_id for s in sends],
+                                cancelled=[c.recipient.organ_id for c in cancels]), *sends, *cancels))
 
 
 def issue_update(doc: OutgoingDocument, meta: DocumentMetadata, note: str, *, actor: Actor,
@@ -486,3 +498,19 @@ def mark_replaced(doc: OutgoingDocument, by_document_id: str, *, actor: Actor,
     _require(doc, "thay thế", OutgoingState.PUBLISHED)
     new = replace(doc, state=OutgoingState.REPLACED, replaced_by=by_document_id)
     return Outcome(new, (_audit(new, "replaced", actor.username, by=by_document_id),))
+
+
+def tracking_status(doc: OutgoingDocument, cal: WorkingCalendar, *, now: datetime,
+                    policy: DeadlinePolicy | None = None) -> DeadlineStatus:
+    """Follow-up after publishing (seed 000 §2a–b): the document's requested deadline is met when
+    every electronic recipient that accepted it reported 06; urgent or ≤ 5-working-day requests
+    warn the drafter before the deadline."""
+    if doc.state is not OutgoingState.PUBLISHED or doc.published_at is None:
+        return DeadlineStatus(DeadlineFlag.NONE, None, False)
+    tracked = [d for d in doc.deliveries
+               if d.recipient.channel is Channel.AXIS and d.state is not DeliveryState.REJECTED]
+    done_at = None
+    if tracked and all(d.state is DeliveryState.DONE for d in tracked):
+        done_at = max(d.updated_at for d in tracked)
+    return deadline_status(cal, due=doc.meta.due_date, now=now, priority=int(doc.meta.priority),
+                           start=vn_date(doc.published_at), done_at=done_at, policy=policy)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +14,7 @@ from node.domain.categories import CategoryTable, DeliveryCategory, Topic, TypeR
 from node.domain.documents import (
     AuditEvent,
     BusinessDocType,
+    CancelPackage,
     Channel,
     Organ,
     OutboxPackage,
@@ -45,9 +46,11 @@ BASIS = (LegalBasis("Nghị định số 30/2020/NĐ-CP ngày 05/3/2020 của Ch
 
 def draft(type_name: str = "Quyết định", *, recipients: tuple[Recipient, ...] = (Recipient(B), Recipient(C)),
           secrecy: int = 0, legal_bases: tuple[LegalBasis, ...] = BASIS,
-          attachments: tuple[Attachment, ...] = (), unit: str = "", **kw: object) -> og.OutgoingDocument:
+          attachments: tuple[Attachment, ...] = (), unit: str = "", due_date: date | None = None,
+          priority: int = 0, **kw: object) -> og.OutgoingDocument:
     m = meta(type_name=type_name, issuer=US, code_number="", code_notation="", document_id="",
-             secrecy=secrecy, subject="Về việc ban hành quy chế văn thư")
+             secrecy=secrecy, subject="Về việc ban hành quy chế văn thư", due_date=due_date,
+             priority=priority)
     return og.create_draft("out:1", m, author=SPECIALIST, at=T0, pdf_blob="p" * 64, issuer_abbr="UBND",
                            unit_abbr=unit, categories=CATS, recipients=recipients, attachments=attachments,
                            legal_bases=legal_bases, **kw).doc  # type: ignore[arg-type]
@@ -188,14 +191,18 @@ def test_electronic_plus_paper_by_topic() -> None:
 
 
 def test_recall_freezes_and_collects_15_16() -> None:
-    doc = published(draft(recipients=(Recipient(B), Recipient(C), Recipient(D, Channel.PAPER))))
+    e = Organ("000.00.05.H26", "Trường học")
+    doc = published(draft(recipients=(Recipient(B), Recipient(C), Recipient(D, Channel.PAPER), Recipient(e))))
+    doc = og.record_sent(doc, B.organ_id, at=T0).doc
     doc = og.record_status(doc, C.organ_id, StatusCode.REJECTED, "Không đúng thẩm quyền", at=T0).doc
     out = og.recall(doc, "Ban hành nhầm đối tượng", actor=CLERK, at=T0)
     doc = out.doc
     assert doc.state is OutgoingState.RECALLED and doc.frozen
     sends = out.of_type(SendStatus)
-    assert [(s.to, s.code) for s in sends] == [(B, StatusCode.RECALL_REQUESTED)]  # not C (rejected), not D
+    # B got it: 13; C rejected it and D is on paper: nothing; E's package never left: cancelled
+    assert [(s.to, s.code) for s in sends] == [(B, StatusCode.RECALL_REQUESTED)]
     assert sends[0].document_id == doc.meta.document_id
+    assert [c.recipient for c in out.of_type(CancelPackage)] == [e]
     for step in (lambda d: og.issue_update(d, d.meta, "x", actor=CLERK, at=T0),
                  lambda d: og.recall(d, "x", actor=CLERK, at=T0),
                  lambda d: og.add_comment(d, "x", actor=LEADER, at=T0),
