@@ -175,6 +175,26 @@ class Pkcs11DocumentSigner:
             self.pins.put(user, self._token_key, pin)
         return result
 
+    def add_document_timestamp(self, pdf: bytes) -> bytes:
+        """Upgrade earlier B-B signatures: a document timestamp from the TSA (no token needed).
+
+        Used to drain the :class:`TimestampQueue` once the TSA is reachable again.
+        """
+        if not self.settings.tsa_url:
+            raise SigningError("Chưa cấu hình máy chủ dấu thời gian (signing.tsa_url).",
+                               code="tsa_not_configured")
+        tsa = HttpxTimeStamper(self.settings.tsa_url, timeout=self.settings.tsa_timeout_seconds)
+        out = io.BytesIO()
+        try:
+            signers.PdfTimeStamper(tsa, field_name=_free_name(pdf, "DauThoiGian")).timestamp_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), "sha256", output=out)
+        except Exception as e:
+            if is_timestamp_failure(e):
+                raise SigningError("Máy chủ dấu thời gian chưa kết nối được; sẽ thử lại sau.",
+                                   code="tsa_unavailable") from e
+            raise _translate(e) from e
+        return out.getvalue()
+
     def verify(self, pdf: bytes) -> VerificationReport:
         return verify_pdf(pdf, self.settings.trust_anchors, now=self.clock.now(), tz=self.settings.timezone,
                           crl_files=self.settings.crl_files)
@@ -195,6 +215,9 @@ class Pkcs11DocumentSigner:
     async def astamp_copy(self, pdf: bytes, *, text: str, pin: str | None = None,
                           user: str = "") -> SignResult:
         return await asyncio.to_thread(self.stamp_copy, pdf, text=text, pin=pin, user=user)
+
+    async def aadd_document_timestamp(self, pdf: bytes) -> bytes:
+        return await asyncio.to_thread(self.add_document_timestamp, pdf)
 
     async def averify(self, pdf: bytes) -> VerificationReport:
         return await asyncio.to_thread(self.verify, pdf)

@@ -22,7 +22,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509 as cx509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import load_certs_from_pemder
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 
@@ -97,6 +97,8 @@ def verify_pdf(data: bytes, trust_anchors: tuple[Path, ...] | list[Path], *,
 def _check(sig: Any, roots: list[asn1_x509.Certificate], now: datetime,
            crls: list[cx509.CertificateRevocationList]) -> SignatureCheck:
     vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+    if sig.sig_object_type == "/DocTimeStamp":
+        return _check_timestamp(sig, vc, crls)
     problems: list[str] = []
     try:
         status = validate_pdf_signature(sig, signer_validation_context=vc)
@@ -127,6 +129,26 @@ def _check(sig: Any, roots: list[asn1_x509.Certificate], now: datetime,
         signing_time=when, intact=status.intact, valid=status.valid, trusted=trusted,
         revocation=revocation, cert_validity=validity, modification_level=mod, coverage=cov,
         timestamped=ts is not None, problems=tuple(problems))
+
+
+def _check_timestamp(sig: Any, vc: ValidationContext,
+                     crls: list[cx509.CertificateRevocationList]) -> SignatureCheck:
+    """A document timestamp (the B-T upgrade of earlier B-B signatures)."""
+    try:
+        status = validate_pdf_timestamp(sig, validation_context=vc)
+    except (SignatureValidationError, ValueError, KeyError) as e:
+        return _broken(sig, f"{type(e).__name__}: {e}")
+    cert = status.signing_cert
+    subject = cert.subject.native
+    mod = status.modification_level.name if status.modification_level is not None else "UNKNOWN"
+    cov = status.coverage.name if status.coverage is not None else "UNKNOWN"
+    return SignatureCheck(
+        field_name=sig.field_name, signer=f"Dấu thời gian: {subject.get('common_name', '')}",
+        signer_title="", issuer=str(cert.issuer.native.get("common_name", "")),
+        signing_time=status.timestamp, intact=status.intact, valid=status.valid, trusted=status.trusted,
+        revocation=_crl_verdict(cert, crls),
+        cert_validity=_cert_validity(cert, status.timestamp, status.timestamp, timestamped=True),
+        modification_level=mod, coverage=cov, timestamped=True)
 
 
 def _cert_validity(cert: asn1_x509.Certificate, when: datetime | None, now: datetime, *,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -14,6 +15,7 @@ from node.signing.softhsm import DemoToken
 from node.signing.token import PinCache, TokenSession, TokenSpec
 from node.store.db import Database
 from node.store.signing import SqliteTimestampQueue
+from tests.signing.tsa import local_tsa
 
 
 def test_choose_level() -> None:
@@ -54,3 +56,35 @@ def test_unreachable_tsa_signs_bb_and_queues(softhsm_token: DemoToken, db: Datab
     assert signer.verify(result.pdf).all_ok
     (item,) = queue.pending()
     assert item.field_name == "ChuKyCaNhan"
+
+
+@pytest.mark.hsm
+def test_reachable_tsa_signs_bt_and_upgrades_queued(softhsm_token: DemoToken, db: Database,
+                                                    draft_pdf: bytes, leader: PersonalSigner,
+                                                    clock: FixedClock) -> None:
+    queue = SqliteTimestampQueue(db)
+    with local_tsa(softhsm_token.ca_cert.parent) as url:
+        session = TokenSession(TokenSpec(softhsm_token.module, label=softhsm_token.label))
+        settings = SignerSettings(agency_name="UBND phường Kiểm Thử", tsa_url=url,
+                                  agency_pin_file=softhsm_token.pin_file,
+                                  trust_anchors=(softhsm_token.ca_cert,))
+        signer = Pkcs11DocumentSigner(session, settings, clock=clock, pins=PinCache(clock, 15),
+                                      timestamps=queue)
+        try:
+            result = signer.sign_personal(draft_pdf, leader, pin=softhsm_token.user_pin)
+            assert result.level is SignatureLevel.B_T and not result.timestamp_queued
+            (sig,) = signer.verify(result.pdf).signatures
+            assert sig.timestamped and sig.ok, sig.summary_vi()
+
+            # a B-B signature made while the TSA was away gets a document timestamp later
+            offline = Pkcs11DocumentSigner(session, replace(settings, tsa_url=""), clock=clock,
+                                           pins=PinCache(clock, 15))
+            bb = offline.sign_personal(draft_pdf, leader, pin=softhsm_token.user_pin).pdf
+            upgraded = signer.add_document_timestamp(bb)
+        finally:
+            session.close()
+    report = signer.verify(upgraded)
+    assert report.all_ok, report.summary_vi()
+    personal, stamp = report.signatures
+    assert not personal.timestamped and stamp.timestamped and stamp.signer.startswith("Dấu thời gian")
+    assert queue.pending() == []
