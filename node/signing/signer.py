@@ -15,7 +15,7 @@ import os
 import tempfile
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 PERSONAL_FIELD = "ChuKyCaNhan"
 AGENCY_FIELD = "ChuKyCoQuan"
 COPY_FIELD = "ChuKyCoQuanBanSao"
+TSA_RETRY_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Pkcs11DocumentSigner:
         self.timestamps = timestamps
         self.tz = ZoneInfo(settings.timezone)
         self._token_key = token.spec.label or token.spec.serial
+        self._tsa_down_until: datetime | None = None
 
     # -- number and date -------------------------------------------------------------------------
     def prepare_number_fields(self, pdf: bytes, boxes: dict[str, Box] | None = None) -> bytes:
@@ -241,7 +243,9 @@ class Pkcs11DocumentSigner:
 
     def _sign(self, pdf: bytes, *, key_label: str, field: str, box: Box, style: BaseStampStyle,
               params: dict[str, str], pin: str, reason: str, name: str) -> SignResult:
-        level, queue = choose_level(tsa_configured=bool(self.settings.tsa_url), tsa_reachable=True)
+        now = self.clock.now()
+        reachable = self._tsa_down_until is None or now >= self._tsa_down_until
+        level, queue = choose_level(tsa_configured=bool(self.settings.tsa_url), tsa_reachable=reachable)
         try:
             out = self._sign_once(pdf, key_label, field, box, style, params, pin, reason, name,
                                   with_tsa=level is SignatureLevel.B_T)
@@ -250,6 +254,7 @@ class Pkcs11DocumentSigner:
         except Exception as e:
             if level is SignatureLevel.B_T and is_timestamp_failure(e):
                 log.warning("timestamp authority unreachable; signing B-B and queueing the upgrade")
+                self._tsa_down_until = now + TSA_RETRY_AFTER  # don't wait on it for every signature
                 level, queue = choose_level(tsa_configured=True, tsa_reachable=False)
                 out = self._sign_once(pdf, key_label, field, box, style, params, pin, reason, name,
                                       with_tsa=False)
