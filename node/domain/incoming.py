@@ -131,6 +131,7 @@ class IncomingDocument:
     arrival_date: datetime | None = None
     rejection_reason: str = ""
     presented_to: str = ""
+    presented_at: datetime | None = None
     assignment: Assignment | None = None
     done_at: datetime | None = None
     result_note: str = ""
@@ -217,7 +218,7 @@ def present(doc: IncomingDocument, leader: str, *, actor: Actor, at: datetime) -
     """Văn thư trình lãnh đạo (the same day, at the latest the next working day)."""
     require_role(actor, Role.CLERK, doing="trình văn bản")
     _require(doc, "trình", IncomingState.ACCEPTED)
-    new = replace(doc, state=IncomingState.PRESENTED, presented_to=leader)
+    new = replace(doc, state=IncomingState.PRESENTED, presented_to=leader, presented_at=as_aware(at))
     return Outcome(new, (_audit(new, "present", actor.username, to=leader),
                          Notify(f"user:{leader}", f"Văn bản trình xin ý kiến: {doc.meta.subject}", doc.ref)))
 
