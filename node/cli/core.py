@@ -17,6 +17,7 @@ from node.config import Config, load_config
 from node.domain.accounts import Role
 from node.domain.health import Check, Level, worst
 from node.errors import ConfigError, NodeError
+from node.signing.make_assets import ensure_demo_images
 from node.signing.softhsm import ensure_demo_token
 from node.store.audit import verify_audit
 from node.store.blobs import BlobState
@@ -71,6 +72,8 @@ softhsm2_conf = "token/softhsm2.conf"
 agency_key_label = "agency"
 agency_pin_file = "secrets/token-pin"
 trust_anchors = ["pki/ca.pem"]
+signature_png = "signing/leader-signature.png"
+seal_png = "signing/seal.png"
 
 [[scanner.folders]]
 path = "scan/incoming"
@@ -129,6 +132,7 @@ def init(state: CliState, demo_dir: Path | None) -> None:
         config = load_config(config_path)
         token = ensure_demo_token(demo_dir, label=config.signing.token_label,
                                   agency_name=config.node.agency_name)
+        ensure_demo_images(demo_dir / "signing", agency=config.node.agency_name)  # signing (issue 4)
         staff = DEMO_STAFF
         credentials = demo_dir / "credentials.txt"
     else:

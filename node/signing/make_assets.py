@@ -101,6 +101,17 @@ def make_demo_images(out_dir: Path = ASSETS, *, agency: str = "UBND PHƯỜNG TH
             make_seal_png(out_dir / "demo-seal.png", agency=agency)]
 
 
+def ensure_demo_images(out_dir: Path, *, agency: str) -> tuple[Path, Path]:
+    """The demo office's signature and seal (with its own agency name); kept if already there."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    signature, seal = out_dir / "leader-signature.png", out_dir / "seal.png"
+    if not signature.exists():
+        make_signature_png(signature)
+    if not seal.exists():
+        make_seal_png(seal, agency=agency)
+    return signature, seal
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ASSETS)
