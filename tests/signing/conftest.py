@@ -50,3 +50,19 @@ def signer(softhsm_token: DemoToken, clock: FixedClock) -> Iterator[Pkcs11Docume
 def leader() -> PersonalSigner:
     return PersonalSigner(user="lanhdao", full_name="Nguyễn Văn An", key_label="leader",
                           signature_png=str(appearance.DEMO_SIGNATURE), title="Chủ tịch")
+
+
+def node_toml(tmp_path: Path, token: DemoToken, label: str) -> Path:
+    cfg = tmp_path / "node.toml"
+    cfg.write_text(f"""[node]
+agency_code = "000.00.01.H26"
+agency_name = "UBND phường Kiểm Thử"
+data_dir = "data"
+
+[signing]
+token_label = "{label}"
+softhsm2_conf = "{token.conf}"
+agency_pin_file = "{token.pin_file}"
+trust_anchors = ["{token.ca_cert}"]
+""", encoding="utf-8")
+    return cfg

@@ -17,25 +17,9 @@ from node.signing.signer import Pkcs11DocumentSigner
 from node.signing.softhsm import DemoToken
 from node.signing.verify import verify_pdf
 from tests.conftest import run_cli
-from tests.signing.conftest import make_signer
+from tests.signing.conftest import make_signer, node_toml
 
 pytestmark = pytest.mark.hsm
-
-
-def _node_toml(tmp_path: Path, token: DemoToken, label: str) -> Path:
-    cfg = tmp_path / "node.toml"
-    cfg.write_text(f"""[node]
-agency_code = "000.00.01.H26"
-agency_name = "UBND phường Kiểm Thử"
-data_dir = "data"
-
-[signing]
-token_label = "{label}"
-softhsm2_conf = "{token.conf}"
-agency_pin_file = "{token.pin_file}"
-trust_anchors = ["{token.ca_cert}"]
-""", encoding="utf-8")
-    return cfg
 
 
 def test_wrong_pin_is_clear_and_writes_nothing(signer: Pkcs11DocumentSigner, draft_pdf: bytes,
@@ -55,7 +39,7 @@ def test_wrong_pin_is_clear_and_writes_nothing(signer: Pkcs11DocumentSigner, dra
     bad_pin = tmp_path / "bad-pin"
     bad_pin.write_text("999999" if softhsm_token.user_pin != "999999" else "1")
     os.chmod(bad_pin, 0o600)
-    cfg = _node_toml(tmp_path, softhsm_token, softhsm_token.label)
+    cfg = node_toml(tmp_path, softhsm_token, softhsm_token.label)
     out = tmp_path / "out.pdf"
     proc = run_cli("-c", str(cfg), "pdf", "sign", str(src), str(out), "--as", "person",
                    "--pin-file", str(bad_pin))
@@ -76,7 +60,7 @@ def test_missing_token_is_clear_and_writes_nothing(softhsm_token: DemoToken, clo
         s.token.close()
     src = tmp_path / "draft.pdf"
     src.write_bytes(draft_pdf)
-    cfg = _node_toml(tmp_path, softhsm_token, "khong-co-token")
+    cfg = node_toml(tmp_path, softhsm_token, "khong-co-token")
     out = tmp_path / "out.pdf"
     proc = run_cli("-c", str(cfg), "pdf", "sign", str(src), str(out), "--as", "copy", "--text", "SAO Y")
     assert proc.returncode == 2 and "[token_unavailable]" in proc.stderr, proc.stderr
