@@ -159,3 +159,9 @@ class BackupTargetError(BackupError):
 
 class RestoreError(StoreError):
     code = "restore_failed"
+
+
+class ProvisionError(NodeError):
+    """A provisioning bundle or office list is wrong or incomplete; nothing was changed."""
+
+    code = "provision_invalid"

@@ -42,11 +42,12 @@ def _is_table_array(v: Any) -> bool:
 def _emit(table: Mapping[str, Any], path: str, out: list[str], header: str | None) -> None:
     scalars = {k: v for k, v in table.items()
                if not isinstance(v, Mapping) and not _is_table_array(v) and v is not None}
-    if header is not None and (scalars or not table):
-        out.append(header)
+    printed = header is not None and bool(scalars or not table)
+    if printed:
+        out.append(str(header))
     for k, v in scalars.items():
         out.append(f"{k} = {_value(v)}")
-    if header is not None or scalars:
+    if printed or scalars:
         out.append("")
     for k, v in table.items():
         sub = f"{path}.{k}" if path else k

@@ -1,0 +1,225 @@
+"""Provisioning bundles: 20 offices from one CSV; applying one gives a node that starts and passes
+doctor; applying twice changes nothing; a tampered or incomplete bundle changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from node.provisioning import manifest_text
+from tests.conftest import ROOT, run_cli
+from tests.support.servers import ServerProcess, free_port
+from tests.support.tools import require_tool
+
+
+def make_ca(path: Path) -> Path:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA Thử Nghiệm")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def code(i: int) -> str:
+    return f"000.{i:02d}.31.H26"
+
+
+@pytest.fixture(scope="module")
+def made_bundles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp_path = tmp_path_factory.mktemp("provision")
+    media = [tmp_path / "usb1", tmp_path / "usb2"]
+    for m in media:
+        m.mkdir()
+    offices = tmp_path / "offices.csv"
+    with offices.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["agency_code", "agency_name", "supervising_agency_code", "supervising_agency_name",
+                    "token_label", "scanner_incoming", "scanner_copy", "admin_username",
+                    "backup_targets"])
+        for i in range(1, 21):
+            w.writerow([code(i), f"UBND phường Số {i}", "000.00.31.H26", "UBND quận Thử Nghiệm",
+                        f"office-{i}", "scan/incoming", "scan/copies", "quantri",
+                        ";".join(str(m) for m in media)])
+    out = tmp_path / "bundles"
+    proc = run_cli("provision", "make-bundles", str(offices), "--hub", "http://127.0.0.1:9",
+                   "--out", str(out), "--trust-anchor", str(make_ca(tmp_path / "ca.pem")))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture
+def bundles(made_bundles: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the 20 bundles (tests damage them)."""
+    copy = tmp_path / "bundles"
+    shutil.copytree(made_bundles, copy)
+    return copy
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, str]]:
+    if not root.exists():
+        return {}
+    return {p.relative_to(root).as_posix():
+            (p.stat().st_mode & 0o7777, hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "")
+            for p in sorted(root.rglob("*"))}
+
+
+def apply_args(bundle: Path, site: Path) -> list[str]:
+    return ["provision", "apply", str(bundle), "--config-out", str(site / "etc" / "node.toml"),
+            "--data-dir", str(site / "data"), "--systemd-dir", str(site / "systemd")]
+
+
+def test_twenty_bundles_from_one_csv(bundles: Path) -> None:
+    dirs = sorted(p for p in bundles.iterdir() if p.is_dir())
+    assert [d.name for d in dirs] == [code(i) for i in range(1, 21)]
+    secrets = set()
+    for d in dirs:
+        assert d.stat().st_mode & 0o777 == 0o700
+        secret = d / "secrets" / "axis-secret"
+        assert secret.stat().st_mode & 0o777 == 0o600
+        secrets.add(secret.read_text())
+        body = json.loads((d / "bundle.json").read_text())
+        assert body["office"]["agency_code"] == d.name
+        assert body["hub_url"] == "http://127.0.0.1:9"
+        assert body["admin"]["username"] == "quantri"
+        assert body["signing"]["token_label"].startswith("office-")
+    assert len(secrets) == 20
+    assert (bundles / "hub-registrations.csv").stat().st_mode & 0o777 == 0o600
+    assert len((bundles / "fingerprints.txt").read_text().splitlines()) == 20
+    # The manifest is the `sha256sum -c` format.
+    sha256sum = require_tool("sha256sum")
+    proc = subprocess.run([sha256sum, "-c", "MANIFEST.sha256"], cwd=dirs[0], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_apply_gives_a_node_that_starts_and_passes_doctor_and_twice_changes_nothing(
+        bundles: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    proc = run_cli(*apply_args(bundles / code(7), site))
+    assert proc.returncode == 0, proc.stderr
+    assert "first admin account: quantri" in proc.stdout
+    cfg = site / "etc" / "node.toml"
+    assert (site / "data" / "secrets" / "axis-secret").stat().st_mode & 0o777 == 0o600
+    assert (site / "data" / "secrets" / "admin-password.txt").stat().st_mode & 0o777 == 0o600
+    for unit in ("vanthu-node.service", "vanthu-backup.timer", "vanthu-verify.timer"):
+        assert (site / "systemd" / unit).is_file()
+    assert f"--config {cfg} serve" in (site / "systemd" / "vanthu-node.service").read_text()
+
+    before = snapshot(site)
+    proc = run_cli(*apply_args(bundles / code(7), site))
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing changed" in proc.stdout
+    assert "password" not in proc.stdout
+    assert snapshot(site) == before
+
+    doctor = run_cli("--config", str(cfg), "doctor")
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    port = free_port()
+    with ServerProcess([sys.executable, "-m", "node", "--config", str(cfg), "serve", "--port", str(port)],
+                       port=port, log_path=tmp_path / "serve.log", cwd=ROOT) as server:
+        r = httpx.get(server.url + "/healthz", timeout=5)
+        assert r.status_code == 200, r.text
+
+
+def flip_byte(path: Path) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 3] ^= 0x20
+    path.write_bytes(bytes(raw))
+
+
+def rewrite(bundle: Path, body_change) -> None:  # type: ignore[no-untyped-def]
+    """Change bundle.json and re-make the manifest, as a careless hand edit would."""
+    body = json.loads((bundle / "bundle.json").read_text())
+    body_change(body)
+    (bundle / "bundle.json").write_text(json.dumps(body, ensure_ascii=False))
+    files = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in bundle.rglob("*")
+             if p.is_file() and p.name != "MANIFEST.sha256"}
+    (bundle / "MANIFEST.sha256").write_text(manifest_text(files))
+
+
+def _drop_name(body: dict) -> None:  # type: ignore[type-arg]
+    del body["office"]["agency_name"]
+
+
+def _bad_code(body: dict) -> None:  # type: ignore[type-arg]
+    body["office"]["agency_code"] = "H26-phuong-7"
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("tamper-json", "bundle.json: SHA-256 does not match"),
+    ("tamper-secret", "secrets/axis-secret: SHA-256 does not match"),
+    ("tamper-anchor", "SHA-256 does not match"),
+    ("missing-field", "missing field office.agency_name"),
+    ("bad-code", "office.agency_code 'H26-phuong-7'"),
+    ("missing-file", "listed in MANIFEST.sha256 but missing"),
+    ("extra-file", "not listed in MANIFEST.sha256"),
+    ("bad-pem", "not a PEM certificate"),
+])
+def test_a_wrong_bundle_is_refused_and_changes_nothing(bundles: Path, tmp_path: Path, damage: str,
+                                                       message: str) -> None:
+    bundle = bundles / code(3)
+    if damage == "tamper-json":
+        flip_byte(bundle / "bundle.json")
+    elif damage == "tamper-secret":
+        flip_byte(bundle / "secrets" / "axis-secret")
+    elif damage == "tamper-anchor":
+        flip_byte(next((bundle / "trust").iterdir()))
+    elif damage == "missing-field":
+        rewrite(bundle, _drop_name)
+    elif damage == "bad-code":
+        rewrite(bundle, _bad_code)
+    elif damage == "missing-file":
+        shutil.rmtree(bundle / "trust")
+    elif damage == "extra-file":
+        (bundle / "install.sh").write_text("rm -rf /\n")
+    elif damage == "bad-pem":
+        anchor = next((bundle / "trust").iterdir())
+        anchor.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+        rewrite(bundle, lambda b: None)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "etc").mkdir()
+    before = snapshot(site)
+    proc = run_cli(*apply_args(bundle, site))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert proc.stdout == ""
+    assert snapshot(site) == before
+
+
+def test_an_existing_different_config_is_not_overwritten(bundles: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert run_cli(*apply_args(bundles / code(1), site)).returncode == 0
+    before = snapshot(site)
+    proc = run_cli(*apply_args(bundles / code(2), site))
+    assert proc.returncode == 2 and "exists with other content" in proc.stderr
+    assert snapshot(site) == before
+
+
+def test_a_wrong_office_list_is_refused(tmp_path: Path) -> None:
+    offices = tmp_path / "offices.csv"
+    offices.write_text("agency_code,agency_name,supervising_agency_code\n"
+                       "000.01.31.H26,UBND phường Một,000.00.31.H26\n"
+                       "H26-phuong-2,UBND phường Hai,000.00.31.H26\n", encoding="utf-8")
+    proc = run_cli("provision", "make-bundles", str(offices), "--hub", "http://hub:1",
+                   "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert f"{offices}:3: agency_code 'H26-phuong-2'" in proc.stderr
+    assert not (tmp_path / "out").exists()
