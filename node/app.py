@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -19,10 +20,13 @@ from node.config import Config
 from node.domain.accounts import LockoutPolicy
 from node.domain.clock import Clock, SystemClock
 from node.domain.health import Check
+from node.scanner.service import build_watcher
+from node.scanner.watcher import HotFolderWatcher
 from node.store.backup import pre_upgrade_backup
 from node.store.blobs import BlobStore
 from node.store.db import Database
 from node.store.exchange import SqliteExchangeStore
+from node.store.scans import SqliteScanStore
 from node.store.users import SqliteUserStore
 from node.sync.engine import Supervisor, SyncEngine, read_axis_secret
 from node.web.app import WebContext, build_web_app
@@ -66,10 +70,12 @@ class Node:
     blobs: BlobStore
     users: SqliteUserStore = field(init=False)
     exchange: SqliteExchangeStore = field(init=False)
+    scans: SqliteScanStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = SqliteUserStore(self.db, self.clock)
         self.exchange = SqliteExchangeStore(self.db, self.blobs, self.clock)
+        self.scans = SqliteScanStore(self.db, self.blobs)
 
     def close(self) -> None:
         self.db.close()
@@ -110,6 +116,22 @@ def start_sync_workers(node: Node) -> tuple[SyncEngine, Supervisor] | None:
     return engine, supervisor
 
 
+def start_scanner(node: Node) -> HotFolderWatcher | None:
+    """Start the hot-folder watcher (its own threads; OCR in subprocesses) when folders are set."""
+    section = node.config.scanner
+    if not section.folders:
+        log.info("no scanner.folders configured: hot folders are off")
+        return None
+    watcher = build_watcher(section, store=node.scans, clock=node.clock,
+                            work_dir=node.config.data_dir / "scanner-work")
+    try:
+        return watcher.start()
+    except OSError as e:  # an unreachable folder must not keep the web app from serving
+        log.error("scanner not started: %s", e)
+        watcher.stop()
+        return None
+
+
 def create_app(config: Config, *, clock: Clock | None = None, debug: bool = False) -> Litestar:
     node = open_node(config, clock=clock)
 
@@ -117,9 +139,12 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         log.info("node %s serving for %s", VERSION, config.node.agency_code)
         sync = start_sync_workers(node)
+        scanner = await asyncio.to_thread(start_scanner, node)
         try:
             yield
         finally:
+            if scanner is not None:
+                await asyncio.to_thread(scanner.stop)
             if sync is not None:
                 sync[1].stop()
                 sync[0].close()

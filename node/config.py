@@ -96,6 +96,13 @@ class ScannerSection:
     rescan_seconds: float = 60.0
     min_dpi: int = 200
     reject_low_dpi: bool = False
+    ignore: tuple[str, ...] = ()
+    ocr_language: str = "vie"
+    ocr_timeout_seconds: float = 600.0
+    ocr_deskew: bool = True
+    ocr_jobs: int = 0
+    split_batches: bool = True
+    retry_cap_seconds: float = 300.0
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from node.domain.doctypes import (
     TYPE_BY_FOLDED_TITLE,
     canonical_abbr,
 )
-from node.domain.text import fold, nfc, squash
+from node.domain.text import fold, nfc, split_glued, squash
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,23 @@ def _lines(text: str) -> list[str]:
             continue
         out.extend(parts)
     return out
+
+
+_EDGE_JUNK = ".:;'\"“”‘’*"
+
+
+def _clean_value(text: str) -> str:
+    """Strip punctuation OCR hangs on words ("tiếp." "THAO:" ".bản"); commas inside stay."""
+    tokens = []
+    for t in text.split():
+        t = t.lstrip(_EDGE_JUNK + ",").rstrip(_EDGE_JUNK)
+        if t:
+            tokens.append(t)
+    return " ".join(tokens).rstrip(",;")
+
+
+def _unglue(text: str) -> str:
+    return " ".join(split_glued(t) if t.isupper() else t for t in text.split())
 
 
 def _upper_ratio(s: str) -> float:
@@ -216,8 +233,9 @@ def _find_issuer(header: list[_Line]) -> tuple[Field, Field]:
             entities[-1].append(line.text)
     if not entities:
         return NONE, NONE
-    issuer = squash(" ".join(entities[-1]))
-    parent = squash(" ".join(" ".join(e) for e in entities[:-1])) if len(entities) > 1 else None
+    issuer = _unglue(_clean_value(" ".join(entities[-1])))
+    parent = (_unglue(_clean_value(" ".join(" ".join(e) for e in entities[:-1])))
+              if len(entities) > 1 else None)
     known = any(fold(issuer).startswith(h) for h in _AGENCY_HEADS)
     return (Field(issuer, 0.85 if known else 0.5),
             Field(parent, 0.8) if parent else NONE)
@@ -305,5 +323,5 @@ def _find_subject(lines: list[_Line], title_at: int | None, number_at: int | Non
     m = _SUBJECT_START_RE.match(fold(text))
     if m and len(fold(text)) == len(text):
         text = text[m.end():]
-    text = text.strip(" .;:")
+    text = _clean_value(text)
     return Field(text, conf) if text else NONE

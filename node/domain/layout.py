@@ -64,29 +64,29 @@ def reading_text(words: list[Word], width: float) -> str:
     right: list[str] = []
     body: list[str] = []
     in_header = True
-    prev_bottom: float | None = None
-    heights = [w.y1 - w.y0 for r in rows for w in r]
-    line_h = statistics.median(heights) if heights else 10.0
-    for row in rows:
+    centres = [statistics.fmean(w.yc for w in r) for r in rows]
+    pitches = [b - a for a, b in itertools.pairwise(centres) if b > a]
+    pitch = statistics.median(pitches) if pitches else 0.0
+    prev_centre: float | None = None
+    for row, centre in zip(rows, centres, strict=True):
         segs = _segments(row, width)
         if in_header:
             kinds = []
             for seg in segs:
-                centre = (seg[0].x0 + seg[-1].x1) / 2
+                middle = (seg[0].x0 + seg[-1].x1) / 2
                 crosses = seg[0].x0 < 0.47 * width and seg[-1].x1 > 0.53 * width
-                kinds.append("left" if centre < 0.45 * width and not crosses
-                             else "right" if centre > 0.55 * width and seg[0].x0 > 0.38 * width
+                kinds.append("left" if middle < 0.45 * width and not crosses
+                             else "right" if middle > 0.55 * width and seg[0].x0 > 0.38 * width
                              else "full")
             if "full" not in kinds:
                 for kind, seg in zip(kinds, segs, strict=True):
                     (left if kind == "left" else right).append(_text(seg))
-                prev_bottom = max(w.y1 for w in row)
+                prev_centre = centre
                 continue
             in_header = False
-        top = min(w.y0 for w in row)
-        if prev_bottom is not None and top - prev_bottom > 0.9 * line_h and body:
+        if prev_centre is not None and body and pitch and centre - prev_centre > 1.5 * pitch:
             body.append("")
         body.append("   ".join(_text(s) for s in segs))
-        prev_bottom = max(w.y1 for w in row)
+        prev_centre = centre
     parts = [*left, "", *right, "", *body]
     return "\n".join(parts)

@@ -183,14 +183,15 @@ def render(spec: DocSpec, *, dpi: int = 300, seed: int = 0, rotate: float | None
 def degrade(page: Image.Image, rnd: random.Random, *, rotate: float | None, noise: float) -> Image.Image:
     angle = rnd.uniform(-0.8, 0.8) if rotate is None else rotate
     page = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(250, 248, 240))
-    page = page.filter(ImageFilter.GaussianBlur(radius=0.6 * page.width / 2480))
+    page = page.filter(ImageFilter.GaussianBlur(radius=0.5 * page.width / 2480))
     if noise:
         grain = Image.effect_noise(page.size, noise).convert("RGB")
-        page = Image.blend(page, grain, 0.08)
+        page = Image.blend(page, grain, 0.06)
     draw = ImageDraw.Draw(page)
-    for _ in range(1500):
+    scale = page.width / 2480
+    for _ in range(400):
         x, y = rnd.randrange(page.width), rnd.randrange(page.height)
-        r = rnd.choice((1, 1, 2))
+        r = max(1, round(rnd.choice((1, 1, 2)) * scale))
         draw.ellipse((x, y, x + r, y + r), fill=(90, 90, 90))
     return page
 
