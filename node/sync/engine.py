@@ -82,7 +82,9 @@ class SyncEngine:
                                  batch_size=axis.batch_size, lease=timedelta(seconds=axis.lease_seconds),
                                  backoff_base=axis.backoff_base_seconds, backoff_cap=axis.backoff_cap_seconds)
         self.poller = InboxPoller(store, self.client, clock,
-                                  agency=Organization(node.agency_code, node.agency_name))
+                                  agency=Organization(node.agency_code, node.agency_name),
+                                  backoff_base=axis.backoff_base_seconds,
+                                  backoff_cap=axis.backoff_cap_seconds)
         self._report_lock = threading.Lock()
 
     def close(self) -> None:
@@ -140,18 +142,20 @@ class SyncEngine:
         except AxisError as e:
             log.info("agency directory not refreshed: %s", e)
         relay = self.send_pass()
-        if relay.retry_after is not None:
-            return PassResult(relay, None, 0, agencies, relay.error)
+        error = relay.error
+        poll = None
         try:
             poll = self.poller.run_once()
         except AxisError as e:
-            return PassResult(relay, None, 0, agencies, str(e))
-        second = self.relay.run_once()
-        relay.sent += second.sent
-        relay.rejected += second.rejected
-        relay.reconciled += second.reconciled
-        relay.retry_after, relay.error = second.retry_after, second.error
-        return PassResult(relay, poll, 0, agencies)
+            error = error or str(e)
+        if poll is not None and poll.new:
+            second = self.relay.run_once()  # the automatic statuses just queued
+            relay.sent += second.sent
+            relay.rejected += second.rejected
+            relay.reconciled += second.reconciled
+            relay.retry_after = second.retry_after
+            error = error or second.error
+        return PassResult(relay, poll, 0, agencies, error)
 
     # -- background workers --------------------------------------------------------------------
     def relay_loop(self, stop: threading.Event) -> None:

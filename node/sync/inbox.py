@@ -13,6 +13,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
+import tenacity
+
 from node.domain.clock import Clock
 from node.domain.exchange import ExchangeStore, InboxOutcome, IncomingPackage, OutgoingPackage, PackageKind
 from node.edxml import (
@@ -26,6 +28,7 @@ from node.edxml import (
     build_status,
     parse_package,
 )
+from node.errors import AxisUnavailableError
 from node.sync.client import VxpAxisClient
 
 log = logging.getLogger(__name__)
@@ -42,21 +45,28 @@ class PollResult:
 
 class InboxPoller:
     def __init__(self, store: ExchangeStore, client: VxpAxisClient, clock: Clock, *,
-                 agency: Organization, batch_size: int = 200, limits: Limits | None = None) -> None:
+                 agency: Organization, batch_size: int = 200, limits: Limits | None = None,
+                 attempts: int = 3, backoff_base: float = 1.0, backoff_cap: float = 30.0) -> None:
         self.store = store
         self.client = client
         self.clock = clock
         self.agency = agency
         self.batch_size = batch_size
         self.limits = limits or Limits()
+        # A transient failure of one request is retried a few times before the pass gives up
+        # (the package stays listed on the axis and is taken on a later pass).
+        self._retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(attempts),
+            wait=tenacity.wait_random_exponential(multiplier=backoff_base, max=backoff_cap),
+            retry=tenacity.retry_if_exception_type(AxisUnavailableError), reraise=True)
 
     def run_once(self, stop: threading.Event | None = None) -> PollResult:
         result = PollResult()
         for kind in (PackageKind.EDOC, PackageKind.STATUS):
             skip: set[str] = set()
             while stop is None or not stop.is_set():
-                listed = [it for it in self.client.received(kind.value, limit=self.batch_size)
-                          if str(it.get("docId")) not in skip]
+                batch = self._retrying(self.client.received, kind.value, limit=self.batch_size)
+                listed = [it for it in batch if str(it.get("docId")) not in skip]
                 if not listed:
                     break
                 for entry in listed:
@@ -64,7 +74,7 @@ class InboxPoller:
                         break
                     doc_id = str(entry["docId"])
                     skip.add(doc_id)
-                    self._take(doc_id, kind, result)
+                    self._retrying(self._take, doc_id, kind, result)
         return result
 
     def _take(self, doc_id: str, kind: PackageKind, result: PollResult) -> None:

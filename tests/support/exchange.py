@@ -88,6 +88,7 @@ def write_toml(path: Path, cfg: dict[str, Any]) -> Path:
                 lines.append(f"{k} = {'true' if v else 'false'}")
             else:
                 lines.append(f"{k} = {v}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
