@@ -17,7 +17,7 @@ import pytest
 
 from node.app import open_node
 from node.config import config_from_dict
-from tests.support.exchange import A, B, VANTHU, HubHandle, edoc, node_config, open_live, write_toml
+from tests.support.exchange import VANTHU, A, B, HubHandle, edoc, node_config, open_live, write_toml
 from tests.support.faultproxy import FaultPlan, FaultProxy
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
