@@ -278,7 +278,9 @@ def _min_image_dpi(pdf: pikepdf.Pdf) -> int | None:
     found: list[int] = []
     for page in pdf.pages:
         try:
-            images = list(page.images.values())
+            resources = page.obj.get("/Resources") or pikepdf.Dictionary()
+            xobjects = resources.get("/XObject") or pikepdf.Dictionary()
+            images = [x for x in xobjects.values() if x.get("/Subtype") == "/Image"]
             if len(images) != 1:
                 continue
             box = page.mediabox
