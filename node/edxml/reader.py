@@ -95,6 +95,7 @@ class _Target:
         self.declared: set[str] = {"xml", "xmlns"}
         self.payloads: list[Payload] = []
         self.unqualified = 0
+        self.finished = False
 
     def start_ns(self, prefix: str | None, uri: str) -> None:
         if prefix:
@@ -158,6 +159,7 @@ class _Target:
 
     def end(self, tag: str) -> None:
         node = self.stack.pop()
+        self.finished = not self.stack
         node.text = "".join(node._parts).strip()
         node._parts = []
         if node.sink is not None and self.decode:
@@ -234,12 +236,13 @@ def read_tree(source: Source, limits: Limits, *, decode: bool = True,
         _feed(stream, target, limits, warnings)
     except _Stop:
         stopped = True
-    except PackageError:
+    except BaseException as e:
         _close_all(target.payloads)
+        if isinstance(e, etree.LxmlError):
+            raise _syntax_error(e) from None
+        if isinstance(e, OSError):
+            raise PackageError(f"cannot read the package: {e}", code="unreadable") from e
         raise
-    except etree.XMLSyntaxError as e:
-        _close_all(target.payloads)
-        raise _syntax_error(e) from None
     finally:
         if close:
             stream.close()
@@ -255,15 +258,20 @@ def _feed(stream: BinaryIO, target: _Target, limits: Limits, warnings: list[str]
     head = _read_head(stream, limits, warnings)
     total = len(head)
     chunk = head
-    while chunk:
-        scanner.scan(chunk)
-        parser.feed(chunk)
-        chunk = stream.read(_CHUNK)
-        total += len(chunk)
-        if total > limits.max_package_bytes:
-            raise PackageError(f"the package is larger than the limit of {limits.max_package_bytes} bytes",
-                               code="too_large")
-    parser.close()
+    try:
+        while chunk:
+            scanner.scan(chunk)
+            parser.feed(chunk)
+            chunk = stream.read(_CHUNK)
+            total += len(chunk)
+            if total > limits.max_package_bytes:
+                raise PackageError(f"the package is larger than the limit of {limits.max_package_bytes} "
+                                   "bytes", code="too_large")
+        parser.close()
+    except etree.XMLSyntaxError:
+        if not target.finished:
+            raise
+        warnings.append("repaired: ignored stray content after the end of the XML document")
     undeclared = sorted(scanner.used - target.declared)
     if undeclared:
         warnings.append("repaired: undeclared namespace prefix " + ", ".join(f"{p}:" for p in undeclared)
@@ -331,9 +339,9 @@ def _check_size(size: int, limits: Limits) -> None:
                            f"{limits.max_package_bytes} bytes", code="too_large")
 
 
-def _syntax_error(e: etree.XMLSyntaxError) -> PackageError:
+def _syntax_error(e: etree.LxmlError) -> PackageError:
     msg = str(e.msg if hasattr(e, "msg") and e.msg else e)
-    if "ntity" in msg:
+    if "ntity" in msg and ("not defined" in msg or "loop" in msg or "amplification" in msg):
         return PackageError(f"the package uses an entity ({msg}); entities are not allowed",
                             code="xml_forbidden")
     return PackageError(f"the package is not well-formed XML: {msg}", code="xml_malformed")

@@ -147,3 +147,22 @@ def test_no_temporary_file_is_left_after_a_refusal(tmp_path: Path, monkeypatch: 
         parse_package(stream, limits=Limits(max_attachment_bytes=8 * 1024 * 1024,  # type: ignore[arg-type]
                                             memory_spool_bytes=1024 * 1024))
     assert os.listdir(tmp_path) == []
+
+
+def test_bare_ampersand_is_malformed_not_forbidden() -> None:
+    data = valid_package().replace(b"<edXML:Content>", "<edXML:Content>Sở Kế hoạch & Đầu tư".encode())
+    with pytest.raises(PackageError) as err:
+        parse_package(data)
+    assert err.value.code == "xml_malformed"
+
+
+def test_stray_content_after_the_document_is_repaired_with_a_warning() -> None:
+    pkg = parse_package(valid_package() + b"1212\n")
+    assert pkg.kind == "edoc" and any("after the end" in w for w in pkg.warnings)
+
+
+def test_empty_and_whitespace_packages_are_malformed() -> None:
+    for data in (b"", b"   \n", b"<"):
+        with pytest.raises(PackageError) as err:
+            parse_package(data)
+        assert err.value.code == "xml_malformed"
