@@ -144,22 +144,27 @@ class SqliteExchangeStore:
     def package_bytes(self, item: OutboxItem) -> bytes:
         return self.blobs.read_bytes(item.blob_sha256)
 
-    def mark_sent(self, item_id: int, owner: str, axis_doc_id: str) -> None:
+    def mark_sent(self, sent: Sequence[tuple[int, str]], owner: str) -> None:
+        """Record ``(item id, axis DocId)`` pairs in one transaction.
+
+        The relay records a batch at a time: an item sent but not yet recorded when the process
+        dies is still ``sending`` under its lease, comes back ``in_doubt`` and is found on the
+        axis by reconciliation, so it is never sent twice.
+        """
+        if not sent:
+            return
         now = self.clock.now()
 
         def tx(db: SuDatabase) -> None:
-            db.execute("UPDATE axis_outbox SET state = 'sent', axis_doc_id = ?, sent_at = ?,"
-                       " in_doubt = 0, lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL,"
-                       " last_error = NULL WHERE id = ? AND state = 'sending'",
-                       (axis_doc_id, ts(now), item_id))
-            append_audit(db, now=now, actor="sync", action="axis.sent", subject=f"outbox:{item_id}",
-                         detail={"doc_id": axis_doc_id})
+            for item_id, axis_doc_id in sent:
+                db.execute("UPDATE axis_outbox SET state = 'sent', axis_doc_id = ?, sent_at = ?,"
+                           " in_doubt = 0, lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL,"
+                           " last_error = NULL WHERE id = ? AND state = 'sending'",
+                           (axis_doc_id, ts(now), item_id))
+                append_audit(db, now=now, actor="sync", action="axis.sent", subject=f"outbox:{item_id}",
+                             detail={"doc_id": axis_doc_id})
 
-        self.db.submit(tx)  # pipelined: the writer commits while the relay sends the next one
-
-    def flush(self) -> None:
-        """Wait until every submitted write has committed."""
-        self.db.write(lambda db: None)
+        self.db.write(tx)
 
     def mark_rejected(self, item_id: int, owner: str, error: str) -> None:
         now = self.clock.now()

@@ -58,9 +58,6 @@ class OutboxRelay:
                 break
             if not self._send_batch(items, result, stop):
                 break
-        flush = getattr(self.store, "flush", None)
-        if callable(flush):
-            flush()
         if result.sent:
             self.store.note_progress()
         return result
@@ -69,36 +66,40 @@ class OutboxRelay:
                     stop: threading.Event | None) -> bool:
         # Stop well before the lease runs out, so no other relay can take an item we are sending.
         deadline = time.monotonic() + self.lease.total_seconds() * 0.5
-        for i, item in enumerate(items):
-            if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
-                self.store.release([it.id for it in items[i:]], self.owner)
-                return False
-            try:
-                self._deliver(item, result)
-            except AxisRejectedError as e:
-                log.warning("outbox %s (%s → %s) rejected by the axis: %s", item.id, item.document_id,
-                            item.recipient_code, e)
-                self.store.mark_rejected(item.id, self.owner, str(e))
-                result.rejected += 1
-            except (AxisUnavailableError, AxisAuthError) as e:
-                delay = backoff_delay(item.attempts, base=self.backoff_base, cap=self.backoff_cap)
-                doubt = isinstance(e, AxisOutcomeUnknownError)
-                self.store.mark_retry([it.id for it in items[i:]], self.owner, error=str(e), delay=delay,
-                                      in_doubt=doubt)
-                log.info("outbox %s not sent (%s); retry in %.1fs", item.id, e, delay.total_seconds())
-                result.retry_after, result.error = delay, str(e)
-                return False
-        return True
+        sent: list[tuple[int, str]] = []
+        try:
+            for i, item in enumerate(items):
+                if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
+                    self.store.release([it.id for it in items[i:]], self.owner)
+                    return False
+                try:
+                    sent.append((item.id, self._deliver(item, result)))
+                    result.sent += 1
+                except AxisRejectedError as e:
+                    log.warning("outbox %s (%s → %s) rejected by the axis: %s", item.id, item.document_id,
+                                item.recipient_code, e)
+                    self.store.mark_rejected(item.id, self.owner, str(e))
+                    result.rejected += 1
+                except (AxisUnavailableError, AxisAuthError) as e:
+                    delay = backoff_delay(item.attempts, base=self.backoff_base, cap=self.backoff_cap)
+                    doubt = isinstance(e, AxisOutcomeUnknownError)
+                    self.store.mark_sent(sent, self.owner)
+                    sent = []
+                    self.store.mark_retry([it.id for it in items[i:]], self.owner, error=str(e),
+                                          delay=delay, in_doubt=doubt)
+                    log.info("outbox %s not sent (%s); retry in %.1fs", item.id, e, delay.total_seconds())
+                    result.retry_after, result.error = delay, str(e)
+                    return False
+            return True
+        finally:
+            self.store.mark_sent(sent, self.owner)
 
-    def _deliver(self, item: OutboxItem, result: RelayResult) -> None:
+    def _deliver(self, item: OutboxItem, result: RelayResult) -> str:
         doc_id = self._reconcile(item) if item.in_doubt else None
         if doc_id is not None:
             result.reconciled += 1
-        else:
-            data = self.store.package_bytes(item)
-            doc_id = self.client.send(item.kind.value, data, sender=self.sender_code)
-        self.store.mark_sent(item.id, self.owner, doc_id)
-        result.sent += 1
+            return doc_id
+        return self.client.send(item.kind.value, self.store.package_bytes(item), sender=self.sender_code)
 
     def _reconcile(self, item: OutboxItem) -> str | None:
         """The DocId the axis gave this package on an earlier attempt, if it has it."""
