@@ -60,7 +60,7 @@ class ExtractedFields:
 
 # -- patterns (on folded text) ----------------------------------------------------------------
 _NOTATION = r"(?:\d{4}\s*/\s*)?[a-z][a-z0-9]*(?:\s*[-–]\s*[a-z0-9]+)*"
-_NUMBER_RE = re.compile(r"(?<![a-z0-9])[s$§5][o0]\s*[:;.,]?\s*(\d{1,6})\s*/\s*(" + _NOTATION + r")")
+_NUMBER_RE = re.compile(r"(?<![a-z0-9])[s$§5][o0]\s*[:;.,]?\s*(\d{1,6})\s*/+\s*(" + _NOTATION + r")")
 _DATE_WORDS_RE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 _DATE_SLASH_RE = re.compile(r"(?<![\d/])(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?![\d/])")
 _SUBJECT_START_RE = re.compile(r"^[\W_]*(?:v\s*[/|]\s*[vwy]|ve viec)\b[\s.:]*")
@@ -84,7 +84,8 @@ _JUNK_CHARS = str.maketrans("", "", "_¬‹›`~|«»¦")
 
 def _clean(part: str) -> str:
     """Drop OCR debris: specks read as punctuation, underscores, bars."""
-    tokens = [t for t in part.translate(_JUNK_CHARS).split()
+    tokens = [split_glued(t) if t.isupper() else t
+              for t in (t.strip("'\"“”‘’") for t in part.translate(_JUNK_CHARS).split())
               if any(c.isalnum() for c in t) or t in ("/", "-", "–")]
     while tokens and tokens[0] in ("-", "–"):
         tokens.pop(0)
@@ -171,14 +172,19 @@ def _find_number(lines: list[_Line]) -> tuple[int | None, Field, Field]:
 
 
 def _fix_notation(notation: Field, abbr: str) -> Field:
-    """Put back the Đ the OCR may have read as D, when the type says which abbreviation it is."""
+    """Put back the type abbreviation the OCR damaged ("QD" → "QĐ", "TIr" → "TTr") when the title
+    line says which type the document is."""
     value = str(notation.value)
     prefix, sep, rest = value.partition("-")
     year = ""
     if "/" in prefix:
         year, _, prefix = prefix.rpartition("/")
         year += "/"
-    if sep and prefix != abbr and fold(prefix) == fold(abbr):
+    if not sep or prefix == abbr:
+        return notation
+    close = fold(prefix) == fold(abbr) or (
+        len(prefix) == len(abbr) and sum(a != b for a, b in zip(prefix, abbr, strict=True)) == 1)
+    if close:
         return Field(f"{year}{abbr}-{rest}", notation.confidence * 0.9)
     return notation
 

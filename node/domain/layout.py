@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -42,51 +43,67 @@ def _rows(words: list[Word]) -> list[list[Word]]:
     return [sorted(r, key=lambda w: w.x0) for r in rows]
 
 
-def _segments(row: list[Word], width: float) -> list[list[Word]]:
-    segs: list[list[Word]] = [[row[0]]]
-    for prev, w in itertools.pairwise(row):
-        gap_limit = max(0.035 * width, 2.5 * (prev.y1 - prev.y0))
-        if w.x0 - prev.x1 > gap_limit:
-            segs.append([w])
-        else:
-            segs[-1].append(w)
-    return segs
+def _segments(row: list[Word], width: float, em: float) -> list[list[Word]]:
+    """Cut a row at its widest gap when that gap is wide (1.5 em) and near the middle of the page."""
+    if len(row) < 2:
+        return [row]
+    gap, at = max((b.x0 - a.x1, i + 1) for i, (a, b) in enumerate(itertools.pairwise(row)))
+    middle = (row[at - 1].x1 + row[at].x0) / 2
+    if gap > 1.5 * em and 0.28 * width < middle < 0.72 * width:
+        return [row[:at], row[at:]]
+    return [row]
 
 
 def _text(words: list[Word]) -> str:
     return " ".join(w.text for w in words)
 
 
+def _meaningful(text: str) -> bool:
+    """Specks read as punctuation or as a lone accent ("`", "-.", "ˆ") carry no letters."""
+    return any(c.isdigit() or (c.isalpha() and unicodedata.category(c) != "Lm") for c in text)
+
+
 def reading_text(words: list[Word], width: float) -> str:
-    # Specks read as punctuation ("`", "-.", "_") would bridge the gap between the columns.
-    rows = _rows([w for w in words if any(c.isalnum() for c in w.text)])
+    # Specks would otherwise bridge the gap between the columns.
+    rows = _rows([w for w in words if _meaningful(w.text)])
     left: list[str] = []
     right: list[str] = []
     body: list[str] = []
+    heights = [w.y1 - w.y0 for r in rows for w in r]
+    em = 0.75 * (statistics.median(heights) if heights else 12.0)
     in_header = True
     centres = [statistics.fmean(w.yc for w in r) for r in rows]
     pitches = [b - a for a, b in itertools.pairwise(centres) if b > a]
     pitch = statistics.median(pitches) if pitches else 0.0
+    margin = min((r[0].x0 for r in rows), default=0.0)
     prev_centre: float | None = None
+    prev_centred: bool | None = None
     for row, centre in zip(rows, centres, strict=True):
-        segs = _segments(row, width)
+        segs = _segments(row, width, em)
         if in_header:
-            kinds = []
-            for seg in segs:
-                middle = (seg[0].x0 + seg[-1].x1) / 2
-                crosses = seg[0].x0 < 0.47 * width and seg[-1].x1 > 0.53 * width
-                kinds.append("left" if middle < 0.45 * width and not crosses
-                             else "right" if middle > 0.55 * width and seg[0].x0 > 0.38 * width
-                             else "full")
-            if "full" not in kinds:
-                for kind, seg in zip(kinds, segs, strict=True):
-                    (left if kind == "left" else right).append(_text(seg))
+            if len(segs) == 2:
+                left.append(_text(segs[0]))
+                right.append(_text(segs[1]))
+                prev_centre = centre
+                continue
+            seg = segs[0]
+            middle = (seg[0].x0 + seg[-1].x1) / 2
+            crosses = seg[0].x0 < 0.47 * width and seg[-1].x1 > 0.53 * width
+            if middle < 0.45 * width and not crosses:
+                left.append(_text(seg))
+                prev_centre = centre
+                continue
+            if middle > 0.55 * width and seg[0].x0 > 0.38 * width:
+                right.append(_text(seg))
                 prev_centre = centre
                 continue
             in_header = False
-        if prev_centre is not None and body and pitch and centre - prev_centre > 1.5 * pitch:
+        x0, x1 = row[0].x0, row[-1].x1
+        # Title and subject lines are centred; body lines start at the margin (or an indent).
+        centred = abs((x0 + x1) / 2 - width / 2) < 0.04 * width and x0 > margin + 0.04 * width
+        gap = prev_centre is not None and pitch and centre - prev_centre > 1.5 * pitch
+        if body and (gap or (prev_centred is not None and centred != prev_centred)):
             body.append("")
         body.append("   ".join(_text(s) for s in segs))
-        prev_centre = centre
-    parts = [*left, "", *right, "", *body]
-    return "\n".join(parts)
+        prev_centre, prev_centred = centre, centred
+    return "\n".join([*left, "", *right, "", *body])
