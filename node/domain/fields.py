@@ -61,10 +61,10 @@ class ExtractedFields:
 # -- patterns (on folded text) ----------------------------------------------------------------
 _NOTATION = r"(?:\d{4}\s*/\s*)?[a-z][a-z0-9]*(?:\s*[-–]\s*[a-z0-9]+)*"
 _NUMBER_RE = re.compile(r"(?<![a-z0-9])[s$§5][o0]\s*[:;.,]?\s*(\d{1,6})\s*/+\s*(" + _NOTATION + r")")
-_DATE_WORDS_RE = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+_DATE_WORDS_RE = re.compile(r"(?:ngay\s*|\S{1,3}\s+)?(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 _DATE_SLASH_RE = re.compile(r"(?<![\d/])(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?![\d/])")
 _SUBJECT_START_RE = re.compile(r"^[\W_]*(?:v\s*[/|]\s*[vwy]|ve viec)\b[\s.:]*")
-_PLACE_DATE_RE = re.compile(r"^[\w\s.\-]{2,50},\s*(?:ngay\s*\d|\d{1,2}\s*/)")
+_PLACE_DATE_RE = re.compile(r"^[\w\s.\-]{2,50}[,;]\s*(?:ngay\s*\d|\S{1,3}\s+\d{1,2}\s*thang|\d{1,2}\s*/)")
 _COLUMN_GAP = re.compile(r"\s{3,}|\s\|\s")
 _RULE_LINE = re.compile(r"^[\s\-_–—=.*~]+$")
 _MOTTO = ("cong hoa xa hoi", "chu nghia viet nam", "doc lap", "tu do", "hanh phuc")
@@ -207,7 +207,7 @@ def _find_date(lines: list[_Line]) -> tuple[int | None, Field]:
                     continue
                 before = line.folded[: m.start()].rstrip()
                 # "Hà Nội, ngày 14 tháng 4 năm 2023": a place and a comma right before the date.
-                if before.endswith(",") and len(before) < 60:
+                if before.endswith((",", ";")) and len(before) < 60:
                     score = 0.95
                 elif not before and i < 12:
                     score = 0.6
@@ -305,8 +305,10 @@ def _find_subject(lines: list[_Line], title_at: int | None, number_at: int | Non
         if _SUBJECT_START_RE.match(line.folded):
             start, conf = i, 0.85
             break
-    if start is None and title_at is not None and title_at + 1 < len(lines):
-        start, conf = title_at + 1, 0.75
+    if start is None and title_at is not None:
+        after = [i for i in range(title_at + 1, min(len(lines), title_at + 3)) if lines[i].text]
+        if after:
+            start, conf = after[0], 0.75
     if start is None and number_at is not None:
         # A công văn whose subject line has no "V/v": the block under the số in the left column.
         for i in range(number_at + 1, min(len(lines), number_at + 4)):

@@ -75,7 +75,8 @@ def reading_text(words: list[Word], width: float) -> str:
     centres = [statistics.fmean(w.yc for w in r) for r in rows]
     pitches = [b - a for a, b in itertools.pairwise(centres) if b > a]
     pitch = statistics.median(pitches) if pitches else 0.0
-    margin = min((r[0].x0 for r in rows), default=0.0)
+    wide = sorted((r[0].x0, r[-1].x1) for r in rows if r[-1].x1 - r[0].x0 > 0.6 * width)
+    right_margin = max((x1 for _, x1 in wide), default=width)
     prev_centre: float | None = None
     prev_centred: bool | None = None
     for row, centre in zip(rows, centres, strict=True):
@@ -99,8 +100,9 @@ def reading_text(words: list[Word], width: float) -> str:
                 continue
             in_header = False
         x0, x1 = row[0].x0, row[-1].x1
-        # Title and subject lines are centred; body lines start at the margin (or an indent).
-        centred = abs((x0 + x1) / 2 - width / 2) < 0.04 * width and x0 > margin + 0.04 * width
+        # Title and subject lines are centred and narrower than the text; body lines reach the
+        # right margin or start at the left one.
+        centred = abs((x0 + x1) / 2 - width / 2) < 0.04 * width and x1 < right_margin - 0.04 * width
         gap = prev_centre is not None and pitch and centre - prev_centre > 1.5 * pitch
         if body and (gap or (prev_centred is not None and centred != prev_centred)):
             body.append("")
