@@ -128,10 +128,11 @@ class Digitizer:
         dpi = min(dpis) if dpis else None
         notes += self._dpi_notes(dpi, frames=frames, measured=len(dpis))
         pdf = workdir / "digitized.pdf"
-        pdf.write_bytes(self._img2pdf(path, workdir))
+        pdf.write_bytes(self.image_to_pdf(path, workdir))
         return self._scanned_pdf(pdf, media_type, workdir, dpi, notes, separators)
 
-    def _img2pdf(self, path: Path, workdir: Path) -> bytes:
+    def image_to_pdf(self, path: Path, workdir: Path) -> bytes:
+        """The image (every frame of a TIFF) as PDF pages; JPEG/PNG/TIFF data embedded as is."""
         try:
             out = img2pdf.convert(str(path), rotation=img2pdf.Rotation.ifvalid)
         except img2pdf.AlphaChannelError:
