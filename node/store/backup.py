@@ -20,6 +20,7 @@ stored before its row commits, every blob row of the snapshot finds its file.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -40,7 +41,7 @@ import sqlite_utils
 from node.domain.retention import RetentionRule, backups_to_keep
 from node.errors import BackupError, BackupTargetError, RestoreError
 from node.store.audit import verify_audit
-from node.store.blobs import CHUNK, BlobState, BlobStore
+from node.store.blobs import CHUNK, BlobStore
 from node.store.migrations import migrations
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def copy_file_synced(src: Path, dest: Path, *, mode: int = 0o644) -> str:
-    """Copy ``src`` to ``dest`` through a temp file in the same directory, fsync, rename; return sha256."""
+def copy_file_synced(src: Path, dest: Path, *, mode: int = 0o644, sync_dir: bool = True) -> str:
+    """Copy ``src`` to ``dest`` through a temp file in the same directory, fsync, rename; return sha256.
+
+    With ``sync_dir=False`` the caller fsyncs ``dest.parent`` later (once for many files).
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
     tmp = Path(tmp_name)
@@ -116,7 +120,8 @@ def copy_file_synced(src: Path, dest: Path, *, mode: int = 0o644) -> str:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, dest)
-        fsync_dir(dest.parent)
+        if sync_dir:
+            fsync_dir(dest.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -205,32 +210,6 @@ def inspect_database(path: Path) -> DbFacts:
 
 
 # -- the blob pool --------------------------------------------------------------------------------
-def copy_blob(source: BlobStore, pool: BlobStore, sha: str, size: int) -> bool:
-    """Copy one blob into the pool unless it is there with the right size; True when copied.
-
-    A newly copied blob is hashed while copying (the source must match its name) and read back
-    from the pool after the rename (the copy must match too).
-    """
-    dest = pool.path(sha)
-    with contextlib.suppress(FileNotFoundError):
-        if dest.stat().st_size == size:
-            return False
-    src = source.path(sha)
-    try:
-        got = copy_file_synced(src, dest, mode=0o444)
-    except FileNotFoundError as e:
-        if not src.exists():
-            raise BackupError(f"blob {sha} is missing from the node's blob store ({src})") from e
-        raise
-    if got != sha:
-        with contextlib.suppress(FileNotFoundError):
-            dest.unlink()
-        raise BackupError(f"blob {sha} in the node's blob store is corrupt (run `vanthu verify`)")
-    if sha256_file(dest) != sha:
-        raise BackupError(f"blob {sha} did not read back correctly from {dest}")
-    return True
-
-
 # -- writing one backup ---------------------------------------------------------------------------
 def backup_name(now: datetime) -> str:
     return PREFIX + now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -304,14 +283,8 @@ def _write_backup_locked(target: Path, *, db_path: Path, blob_root: Path, now: d
         if facts.integrity != ["ok"]:
             raise BackupError("the database copy fails integrity_check ("
                               + "; ".join(facts.integrity[:3]) + ") — run `vanthu doctor`")
-        source, pool = BlobStore(blob_root), BlobStore(target / POOL)
-        copied = skipped = nbytes = 0
-        for sha, size in facts.blobs:
-            if copy_blob(source, pool, sha, size):
-                copied += 1
-                nbytes += size
-            else:
-                skipped += 1
+        copied, skipped, nbytes = _copy_new_blobs(BlobStore(blob_root), BlobStore(target / POOL),
+                                                  facts.blobs, work / "new-blobs", target)
         files = [_copy_extra(work, f) for f in extra_files]
         manifest = _manifest(name, now, identity, work / DB_FILE, facts, files, nbytes, copied)
         write_json_synced(work / MANIFEST, manifest)
@@ -325,6 +298,74 @@ def _write_backup_locked(target: Path, *, db_path: Path, blob_root: Path, now: d
     log.info("backup %s written to %s (%d blobs copied)", name, target, copied)
     return BackupResult(target=target, path=target / name, manifest=manifest, blobs_copied=copied,
                         blobs_skipped=skipped, bytes_copied=nbytes)
+
+
+def syncfs(path: Path) -> None:
+    """Flush the whole filesystem holding ``path`` (one journal commit instead of one per file)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _LIBC.syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), str(path))
+    finally:
+        os.close(fd)
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _copy_new_blobs(source: BlobStore, pool: BlobStore, blobs: Sequence[tuple[str, int]], staging: Path,
+                    target: Path, *, source_name: str = "the node's blob store") -> tuple[int, int, int]:
+    """Copy the blobs the pool lacks: staged unsynced, one syncfs, then renamed into the pool.
+
+    A staged file reaches its pool name only after the filesystem was flushed, so a crash never
+    leaves a pool entry with the right size but unwritten content; the staging directory lives in
+    the ``.partial-`` backup and is swept with it.
+    """
+    staging.mkdir()
+    staged: list[tuple[str, int, Path]] = []
+    skipped = 0
+    for sha, size in blobs:
+        with contextlib.suppress(FileNotFoundError):
+            if pool.path(sha).stat().st_size == size:
+                skipped += 1
+                continue
+        src, tmp = source.path(sha), staging / sha
+        if tmp.exists():  # the same blob twice in one run
+            continue
+        digest = hashlib.sha256()
+        try:
+            with src.open("rb") as inp, tmp.open("wb") as out:
+                for chunk in iter(lambda: inp.read(CHUNK), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except FileNotFoundError as e:
+            if not src.exists():
+                raise BackupError(f"blob {sha} is missing from {source_name} ({src})") from e
+            raise
+        if digest.hexdigest() != sha:
+            tmp.unlink()
+            raise BackupError(f"blob {sha} in {source_name} is corrupt")
+        tmp.chmod(0o444)
+        staged.append((sha, size, tmp))
+    if not staged:
+        staging.rmdir()
+        return 0, skipped, 0
+    syncfs(target)
+    dirty: set[Path] = set()
+    for sha, _, tmp in staged:
+        dest = pool.path(sha)
+        if dest.parent not in dirty:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dirty.update((dest.parent, dest.parent.parent, pool.root))
+        os.replace(tmp, dest)
+    staging.rmdir()
+    for d in sorted(dirty, key=lambda p: len(p.parts), reverse=True):
+        fsync_dir(d)
+    for sha, _, _ in staged:
+        if sha256_file(pool.path(sha)) != sha:
+            raise BackupError(f"blob {sha} did not read back correctly from the medium")
+    return len(staged), skipped, sum(size for _, size, _ in staged)
 
 
 def _copy_extra(work: Path, f: ExtraFile) -> dict[str, Any]:
@@ -472,9 +513,15 @@ def restore_store(backup: Path, *, db_path: Path, blob_root: Path) -> dict[str, 
     if got != manifest["database"]["sha256"]:
         raise RestoreError(f"{db_path}: the restored database does not match the backup")
     pool, blobs = pool_of(backup), BlobStore(blob_root).open()
-    for sha, size in inspect_database(db_path).blobs:
-        if not copy_blob(pool, blobs, sha, size) and blobs.check(sha) is not BlobState.OK:
-            raise RestoreError(f"blob {sha} could not be restored intact")
+    wanted = inspect_database(db_path).blobs
+    try:
+        _copy_new_blobs(pool, blobs, wanted, db_path.parent / ".restore-staging", blob_root,
+                        source_name=f"the backup's blob pool {pool.root}")
+    except BackupError as e:
+        raise RestoreError(e.message) from e
+    for sha, _ in wanted:
+        if not blobs.exists(sha):
+            raise RestoreError(f"blob {sha} could not be restored")
     return manifest
 
 
