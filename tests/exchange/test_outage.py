@@ -71,6 +71,10 @@ def test_outage_backlog_drains_in_order_with_statuses_and_report(
                                " AND recipient_code = ? GROUP BY delivery_status", (B[0],))
     assert [(r["delivery_status"], r["n"]) for r in statuses] == [("01", 50)]
 
+    # The agency directory is mirrored for offline addressing.
+    mirrored = a.node.exchange.agency(S[0])
+    assert mirrored is not None and mirrored.name == S[1] and mirrored.code102 == S[0]
+
     # One outage, with the right figures.
     outages = a.node.exchange.outages()
     assert len(outages) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from node.app import open_node, start_sync_workers
 from node.config import load_config
+from node.sync.engine import Supervisor
 from tests.conftest import run_cli
 from tests.support.exchange import A, B, HubHandle, edoc, node_config, open_live, write_toml
 
@@ -96,3 +98,24 @@ def test_workers_run_supervised(tmp_path: Path, fresh_hub: HubHandle) -> None:
         engine.close()
         a.close()
         b.close()
+
+
+def test_a_crashed_worker_is_restarted() -> None:
+    calls: list[int] = []
+
+    def flaky(stop: threading.Event) -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("boom")
+        stop.wait()
+
+    supervisor = Supervisor({"flaky": flaky}, backoff_cap=0.05)
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        state = supervisor.states["flaky"]
+        assert len(calls) == 3 and state.restarts == 2 and state.last_error == "RuntimeError: boom"
+    finally:
+        supervisor.stop()
