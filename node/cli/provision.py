@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from hub.db import HubDB
 from node import provisioning
 from node.cli.base import DEFAULT_CONFIG
 from node.cli.core import init_node
@@ -30,7 +31,11 @@ def provision() -> None:
               help="New (or empty) directory for the bundles.")
 @click.option("--trust-anchor", "anchors", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="PEM file of a trusted CA; repeat for several.")
-def make_bundles(offices_csv: Path, hub_url: str, out: Path, anchors: tuple[Path, ...]) -> None:
+@click.option("--hub-db", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also register every office's systemid and secret in this reference-hub database"
+                   " (`vanthu hub serve --db`), on the same machine.")
+def make_bundles(offices_csv: Path, hub_url: str, out: Path, anchors: tuple[Path, ...],
+                 hub_db: Path | None) -> None:
     """One bundle per office of OFFICES_CSV (with a SHA-256 manifest; secrets 0600).
 
     Columns: agency_code, agency_name, supervising_agency_code (required); supervising_agency_name,
@@ -38,12 +43,32 @@ def make_bundles(offices_csv: Path, hub_url: str, out: Path, anchors: tuple[Path
     separated by ';'), admin_username, backup_targets (';'), web_host, web_port.
     """
     offices = provisioning.read_offices(offices_csv)
-    made = provisioning.make_bundles(offices, hub_url=hub_url, trust_anchors=list(anchors), out=out,
-                                     now=SystemClock().now())
+    hub = HubDB(hub_db) if hub_db is not None else None
+    try:
+        if hub is not None:
+            known = [o.agency_code for o in offices if hub.agency_by_code(o.agency_code) is not None]
+            if known:
+                raise ProvisionError(f"{hub_db}: already registered: {', '.join(known)} (their bundles"
+                                     " would carry a secret the hub does not know); remove them from"
+                                     " the list")
+        made = provisioning.make_bundles(offices, hub_url=hub_url, trust_anchors=list(anchors),
+                                         out=out, now=SystemClock().now())
+        if hub is not None:
+            for b in made:
+                hub.add_agency(b.office.agency_code, b.office.agency_name, systemid=b.office.systemid,
+                               secret=b.secret)
+    finally:
+        if hub is not None:
+            hub.close()
+    _print_made(made, out, registered=hub_db)
+
+
+def _print_made(made: list[provisioning.MadeBundle], out: Path, registered: Path | None) -> None:
     for b in made:
         click.echo(f"{b.office.agency_code}\t{b.path}\t{b.fingerprint[:16]}")
-    click.echo(f"{len(made)} bundle(s) in {out}; hub credentials to register: "
-               f"{out / 'hub-registrations.csv'} (0600); fingerprints: {out / 'fingerprints.txt'}")
+    click.echo(f"{len(made)} bundle(s) in {out}; hub credentials: {out / 'hub-registrations.csv'} (0600)"
+               + (f", registered in {registered}" if registered else "")
+               + f"; fingerprints: {out / 'fingerprints.txt'}")
 
 
 @provision.command("apply")

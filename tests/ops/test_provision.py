@@ -223,3 +223,30 @@ def test_a_wrong_office_list_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert f"{offices}:3: agency_code 'H26-phuong-2'" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_make_bundles_can_register_the_offices_in_the_reference_hub(tmp_path: Path) -> None:
+    from hub.db import HubDB
+
+    offices = tmp_path / "offices.csv"
+    offices.write_text("agency_code,agency_name,supervising_agency_code\n"
+                       "000.01.31.H26,UBND phường Một,000.00.31.H26\n"
+                       "000.02.31.H26,UBND phường Hai,000.00.31.H26\n", encoding="utf-8")
+    hub_db = tmp_path / "hub.db"
+    proc = run_cli("provision", "make-bundles", str(offices), "--hub", "http://127.0.0.1:9",
+                   "--out", str(tmp_path / "out"), "--hub-db", str(hub_db))
+    assert proc.returncode == 0, proc.stderr
+    hub = HubDB(hub_db)
+    try:
+        for c in ("000.01.31.H26", "000.02.31.H26"):
+            agency = hub.agency_by_code(c)
+            assert agency is not None
+            secret = (tmp_path / "out" / c / "secrets" / "axis-secret").read_text().strip()
+            assert agency.secret == secret and agency.systemid == c
+    finally:
+        hub.close()
+    # Registering the same offices again would give bundles with secrets the hub does not know.
+    proc = run_cli("provision", "make-bundles", str(offices), "--hub", "http://127.0.0.1:9",
+                   "--out", str(tmp_path / "out2"), "--hub-db", str(hub_db))
+    assert proc.returncode == 2 and "already registered: 000.01.31.H26, 000.02.31.H26" in proc.stderr
+    assert not (tmp_path / "out2").exists()
