@@ -75,6 +75,17 @@ def default_registers() -> list[Register]:
     ]
 
 
+COPY_TYPES: frozenset[str] = frozenset({"Bản sao y", "Bản trích sao", "Bản sao lục"})
+
+
+def register_kind_for(type_name: str) -> RegisterKind:
+    """Copies (sao y, trích sao, sao lục) are numbered in the copy register (Phụ lục I Part II
+    §II.1.c); every other document the office issues in an outgoing register."""
+    if normalize_type(type_name) in {normalize_type(t) for t in COPY_TYPES}:
+        return RegisterKind.COPY
+    return RegisterKind.OUTGOING
+
+
 def choose_register(registers: Iterable[Register], kind: RegisterKind, *, secret: bool,
                     type_name: str = "") -> Register:
     """The register a document goes into: same kind, same secrecy, accepting its type.

@@ -52,7 +52,7 @@ from node.domain.documents import (
     require_reason,
     require_role,
 )
-from node.domain.numbering import AllocatedNumber, Register, RegisterKind, build_notation, check_register
+from node.domain.numbering import AllocatedNumber, Register, build_notation, check_register, register_kind_for
 
 
 class OutgoingState(StrEnum):
@@ -360,7 +360,7 @@ def assign_number(doc: OutgoingDocument, number: AllocatedNumber, register: Regi
     """Cấp số: số đi of the register and year, the date, the ký hiệu and the DocumentId."""
     require_role(actor, Role.CLERK, doing="cấp số văn bản")
     _require(doc, "cấp số", OutgoingState.SIGNED)
-    check_register(register, RegisterKind.OUTGOING, secret=doc.meta.secret)
+    check_register(register, register_kind_for(doc.meta.type_name), secret=doc.meta.secret)
     if number.register_code != register.code:
         raise InvalidInput("Số đi không thuộc sổ đã chọn.", code="register_mismatch")
     notation = build_notation(doc.meta.type_name, doc.issuer_abbr, doc.unit_abbr)

@@ -299,3 +299,12 @@ def test_any_sequence_keeps_the_invariants(steps: list[tuple[str, StatusCode]]) 
             assert doc.agency_signature is not None and doc.personal_signature is not None
         if doc is not before and action not in ("sent", "status"):
             assert out.of_type(AuditEvent)
+
+
+def test_copies_are_numbered_in_the_copy_register() -> None:
+    doc = signed(draft("Bản sao y", legal_bases=()))
+    with pytest.raises(DomainError) as e:
+        og.assign_number(doc, number(REG["di"], 1), REG["di"], actor=CLERK, at=T0)
+    assert e.value.code == "register_mismatch"
+    out = og.assign_number(doc, number(REG["sao"], 1), REG["sao"], actor=CLERK, at=T0)
+    assert out.doc.meta.code == "01/SY-UBND"
