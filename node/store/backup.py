@@ -53,6 +53,7 @@ POOL = "blobs"
 PREFIX = "vanthu-"
 PARTIAL = ".partial-"
 DELETING = ".deleting-"
+KEEP_PRE_UPGRADE = 3  # pre-upgrade copies kept in the data directory (newest)
 _NAME_RE = re.compile(r"^vanthu-(\d{8}T\d{6}Z)(?:-(\d+))?$")
 
 
@@ -546,6 +547,7 @@ def pre_upgrade_backup(db_path: Path, data_dir: Path, *, now: datetime,
 
     Written to ``data_dir/pre-upgrade-<time>/`` (node.db + manifest.json, verified the same way
     as a backup; blobs are immutable and not touched by migrations, so they are not copied).
+    Only the newest ``KEEP_PRE_UPGRADE`` such copies are kept.
     Returns the directory, or None when there is nothing to migrate.
     """
     pending = pending_migrations(db_path)
@@ -576,6 +578,8 @@ def pre_upgrade_backup(db_path: Path, data_dir: Path, *, now: datetime,
         shutil.rmtree(work, ignore_errors=True)
         raise
     log.warning("pending migrations %s: database copied to %s before upgrading", pending, final)
+    for old in sorted(data_dir.glob("pre-upgrade-*"))[:-KEEP_PRE_UPGRADE]:
+        shutil.rmtree(old, ignore_errors=True)
     return final
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import sqlite3
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from node.store import backup as store_backup
-from tests.conftest import NodeDir, run_cli
+from tests.conftest import ROOT, VANTHU, NodeDir, run_cli
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -19,6 +22,12 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
         return [tuple(r) for r in conn.execute(sql)]
     finally:
         conn.close()
+
+
+def all_tables(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    names = [str(r[0]) for r in rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                         " AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {n: sorted(rows(db, f'SELECT * FROM "{n}"'), key=repr) for n in names}
 
 
 AUDIT = "SELECT id, ts, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY id"
@@ -48,6 +57,7 @@ def test_backup_while_writing_restores_everything(make_node: Callable[..., NodeD
     assert during > before
     writer.stop()
     live_audit, live_blobs = rows(data / "node.db", AUDIT), rows(data / "node.db", BLOBS)
+    live_tables = all_tables(data / "node.db")
 
     # The second backup on usb2 saw only part of the writes; the pool was shared, blobs copied once.
     backups = store_backup.list_backups(t2)
@@ -83,6 +93,7 @@ def test_backup_while_writing_restores_everything(make_node: Callable[..., NodeD
     restored_db = into / "data" / "node.db"
     assert rows(restored_db, AUDIT) == live_audit
     assert rows(restored_db, BLOBS) == live_blobs
+    assert all_tables(restored_db) == live_tables  # every table: documents, queues, users, …
     assert rows(restored_db, "SELECT username FROM user") == [("admin",)]
     secrets = into / "data" / "secrets"
     assert (secrets / "web.key").stat().st_mode & 0o777 == 0o600
@@ -161,3 +172,38 @@ def test_no_target_is_an_error(make_node: Callable[..., NodeDir]) -> None:
     proc = run_cli("--config", str(node.config_path), "backup")
     assert proc.returncode == 2
     assert "no backup target" in proc.stderr
+
+
+def test_a_backup_killed_midway_leaves_nothing_that_looks_complete(
+        make_node: Callable[..., NodeDir], tmp_path: Path, writer_factory: type) -> None:
+    node = make_node()
+    writer = writer_factory(node.config.data_dir)
+    writer.wait_for(150)
+    writer.stop()
+    target = tmp_path / "usb"
+    target.mkdir()
+    killed = False
+    for _ in range(5):
+        proc = subprocess.Popen([*VANTHU, "--config", str(node.config_path), "backup", "--to", str(target)],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(p.name.startswith(".partial-") for p in target.iterdir()):
+                proc.send_signal(signal.SIGKILL)
+                killed = proc.wait() == -signal.SIGKILL
+                break
+            time.sleep(0.002)
+        proc.wait()
+        if killed:
+            break
+        shutil.rmtree(target)
+        target.mkdir()
+    assert killed, "the backup always finished before it could be killed"
+    assert store_backup.list_backups(target) == []
+    assert run_cli("restore", str(target), "--into", str(tmp_path / "r")).returncode == 2
+    # The next backup sweeps the leftovers and is complete.
+    proc2 = run_cli("--config", str(node.config_path), "backup", "--to", str(target))
+    assert proc2.returncode == 0, proc2.stderr
+    assert not [p for p in target.iterdir() if p.name.startswith(".partial-")]
+    (_, path), = store_backup.list_backups(target)
+    store_backup.verify_backup(path)
