@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
+from node.domain.clock import VN_TZ
 from node.domain.errors import DomainError
 from node.domain.holidays_vn import DEFAULT_HOLIDAY_ROWS
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class CalendarError(DomainError):

@@ -13,13 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from node.domain.clock import VN_TZ
 from node.domain.documents import Actor, InvalidInput, Outcome, as_aware
 from node.domain.errors import DomainError
 from node.domain.outgoing import OutgoingDocument, issue_update
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
 

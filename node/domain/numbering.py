@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
+from node.domain.clock import VN_TZ
 from node.domain.errors import DomainError
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class NumberingError(DomainError):
