@@ -319,6 +319,8 @@ def submit(doc: OutgoingDocument, leader: str, *, actor: Actor, at: datetime,
            categories: CategoryTable) -> Outcome[OutgoingDocument]:
     """Trình ký. Refused without the attachments and legal bases (seed 000 §2a)."""
     _require(doc, "trình ký", OutgoingState.DRAFT, OutgoingState.IN_REVIEW)
+    if actor.username != doc.author and not actor.has(Role.LEADER):
+        raise WorkflowError("Chỉ người soạn hoặc lãnh đạo được trình ký dự thảo.", code="not_permitted")
     problems = submission_problems(doc, categories)
     if problems:
         raise problems[0]

@@ -111,6 +111,9 @@ def test_roles_and_order_are_enforced() -> None:
     with pytest.raises(WorkflowError) as e:
         og.sign_personal(doc, SignatureRecord("x", T0, "s" * 64), actor=LEADER, at=T0)
     assert e.value.code == "transition_illegal"
+    with pytest.raises(WorkflowError) as e:
+        og.submit(doc, "lanhdao", actor=CLERK, at=T0, categories=CATS)
+    assert e.value.code == "not_permitted"
     sub = og.submit(doc, "lanhdao", actor=SPECIALIST, at=T0, categories=CATS).doc
     with pytest.raises(WorkflowError) as e:
         og.sign_personal(sub, SignatureRecord("x", T0, "s" * 64), actor=CLERK, at=T0)
