@@ -20,6 +20,7 @@ from node.config import Config
 from node.domain.accounts import LockoutPolicy
 from node.domain.clock import Clock, SystemClock
 from node.domain.health import Check
+from node.errors import NodeError
 from node.scanner.service import build_watcher
 from node.scanner.watcher import HotFolderWatcher
 from node.store.backup import pre_upgrade_backup
@@ -110,7 +111,11 @@ def start_sync_workers(node: Node) -> tuple[SyncEngine, Supervisor] | None:
     if not node.config.axis.url:
         log.info("axis.url not set: document exchange is off")
         return None
-    engine = open_sync(node)
+    try:
+        engine = open_sync(node)
+    except NodeError as e:  # the office keeps working without the axis; doctor shows why
+        log.error("document exchange not started: %s", e)
+        return None
     supervisor = Supervisor(engine.workers(), backoff_cap=node.config.axis.backoff_cap_seconds)
     supervisor.start()
     return engine, supervisor

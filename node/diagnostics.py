@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from node.config import Config
+from node.domain.clock import VN_TZ
+from node.domain.exchange import ExchangeStatus
 from node.domain.health import Check, Level, free_disk_check
 from node.store.audit import verify_audit
 from node.store.backup import latest_backup, parse_backup_time
@@ -113,3 +115,23 @@ def backup_check(config: Config, db: Database, now: datetime, *,
         return Check("backup", Level.YELLOW, "Sao lưu chưa đủ: " + "; ".join(problems) + ".",
                      "Kiểm tra ổ sao lưu và bộ hẹn giờ vanthu-backup.timer, rồi chạy 'vanthu backup'.", data)
     return Check("backup", Level.GREEN, f"Sao lưu đủ {len(targets)} phương tiện.", "", data)
+
+
+def axis_check(config: Config, status: ExchangeStatus) -> Check:
+    """The link to the document axis, the queue and refused packages (never red: work goes on)."""
+    data = {"link": status.link.online, "queued": status.queued, "rejected": status.rejected}
+    if not config.axis.url:
+        return Check("axis", Level.GREEN, "Chưa cấu hình trục liên thông (axis.url): chỉ làm việc nội bộ.",
+                     "", data)
+    if status.link.online is False:
+        since = (status.link.since.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y")
+                 if status.link.since else "?")
+        return Check("axis", Level.YELLOW, f"Mất kết nối với trục liên thông từ {since};"
+                     f" {status.queued} gói tin chờ gửi.",
+                     "Kiểm tra đường truyền. Văn bản vẫn được xử lý nội bộ và tự gửi khi có kết nối"
+                     " ('vanthu sync status').", data)
+    if status.rejected:
+        return Check("axis", Level.YELLOW, f"{status.rejected} gói tin bị trục liên thông từ chối.",
+                     "Xem lý do bằng 'vanthu sync status --json' và gửi lại sau khi sửa.", data)
+    return Check("axis", Level.GREEN,
+                 f"Kết nối trục liên thông bình thường; {status.queued} gói tin chờ gửi.", "", data)

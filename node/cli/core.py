@@ -223,6 +223,7 @@ def doctor(state: CliState, as_json: bool) -> None:
                 diagnostics.blob_check(node.db, node.blobs),
                 diagnostics.audit_check(node.db),
                 diagnostics.backup_check(config, node.db, node.clock.now()),
+                diagnostics.axis_check(config, node.exchange.status()),
             ]
         finally:
             node.close()
