@@ -53,7 +53,7 @@ def verify_request(headers: Mapping[str, str], query: Mapping[str, str], *,
     if sorted(PREFIX + n for n in names) != sorted(signed):
         raise AuthRefused("XroadVnpt-sign-header-key does not list the signed headers")
     params = {n: signed[PREFIX + n] for n in names}
-    systemid = params.get("systemid", "")
+    systemid = str(params.get("systemid", ""))
     secret = secret_for(systemid) if systemid else None
     if secret is None:
         raise AuthRefused(f"unknown systemid {systemid!r}")

@@ -35,6 +35,9 @@ class LinkMonitor:
     def online(self) -> bool | None:
         return self._online
 
+    def _state(self) -> bool | None:
+        return self._online
+
     def observer(self) -> LinkObserver:
         return LinkObserver(ok=self.ok, failed=self.failed)
 
@@ -43,7 +46,7 @@ class LinkMonitor:
         if self._online is True:
             return
         with self._lock:
-            if self._online is True:
+            if self._state() is True:  # another thread got there first
                 return
             closed = self.store.link_up(report_after=self.report_after)
             self._online = True
@@ -58,7 +61,7 @@ class LinkMonitor:
         if not isinstance(error, AxisUnavailableError) or self._online is False:
             return
         with self._lock:
-            if self._online is False:
+            if self._state() is False:
                 return
             opened = self.store.link_down(str(error))
             self._online = False
