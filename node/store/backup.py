@@ -324,6 +324,7 @@ def _copy_new_blobs(source: BlobStore, pool: BlobStore, blobs: Sequence[tuple[st
     the ``.partial-`` backup and is swept with it.
     """
     staging.mkdir()
+    pool.root.mkdir(mode=0o700, exist_ok=True)  # documents: readable by the node's account only
     staged: list[tuple[str, int, Path]] = []
     skipped = 0
     for sha, size in blobs:
