@@ -54,8 +54,11 @@ def test_vanthu_scan_splits_a_batch_tiff_and_flags_low_dpi(tmp_path: Path, ocr_t
                   dpi=(200, 200))
     low = save_scan(render(SPECS[6], dpi=150, seed=6), tmp_path / "thap.jpg", dpi=150)
     out = tmp_path / "out"
-    proc = run_cli("--config", str(tmp_path / "missing.toml"), "scan", "--json", "--out", str(out),
-                   str(batch), str(low), timeout=300)
+    config = tmp_path / "node.toml"  # the node's [scanner] settings are used when there is a config
+    config.write_text('[node]\nagency_code = "000.00.01.H26"\nagency_name = "UBND phường Một"\n'
+                      'data_dir = "data"\n[scanner]\nocr_deskew = false\n', encoding="utf-8")
+    proc = run_cli("--config", str(config), "scan", "--json", "--out", str(out), str(batch), str(low),
+                   timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     first, second = report["files"]
