@@ -175,17 +175,24 @@ def _restore_into(backup: Path, manifest: dict[str, Any], work: Path, *, final: 
             raise RestoreError(f"{f['path']}: restored copy does not match the backup")
         moved[Path(f["original"]).resolve()] = dest
     if old is not None:
-        text = _restored_config(old, old_data, work, data, moved, final)
+        config_path = manifest["node"].get("config_path")
+        text = _restored_config(old, old_data, work, data, moved, final,
+                                Path(config_path).parent if config_path else None)
     else:
         text = dumps({"node": {"agency_code": manifest["node"]["agency_code"],
                                "agency_name": manifest["node"]["agency_name"], "data_dir": "data"}})
     write_text_atomic(work / "node.toml", text)
     config = config_from_dict(tomllib.loads(text), source=work / "node.toml")
+    for folder in config.scanner.folders:
+        try:
+            folder.path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            log.warning("scanner folder %s could not be created: %s", folder.path, e)
     return _verify_restored(backup, manifest, config)
 
 
 def _restored_config(old: Config, old_data: Path, work: Path, data: Path, moved: dict[Path, Path],
-                     final: Path) -> str:
+                     final: Path, old_config_dir: Path | None) -> str:
     def remap(p: Path) -> str:
         r = p.resolve()
         if r in moved:
@@ -196,11 +203,10 @@ def _restored_config(old: Config, old_data: Path, work: Path, data: Path, moved:
 
     body = config_to_dict(old, path_fn=remap)
     body["node"]["data_dir"] = "data"
-    for folder in old.scanner.folders:
-        try:
-            folder.path.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            log.warning("scanner folder %s could not be created: %s", folder.path, e)
+    # Scanner folders that lived beside the old config move with the node; others stay where they are.
+    for entry, folder in zip(body.get("scanner", {}).get("folders", []), old.scanner.folders, strict=True):
+        if old_config_dir is not None and _inside(folder.path, old_config_dir):
+            entry["path"] = relative_to(folder.path, old_config_dir)
     return dumps(body, comment=f"Restored by `vanthu restore` into {final}.\n"
                                 "Every key is documented in provisioning/node.example.toml.")
 

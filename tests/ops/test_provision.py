@@ -250,3 +250,41 @@ def test_make_bundles_can_register_the_offices_in_the_reference_hub(tmp_path: Pa
                    "--out", str(tmp_path / "out2"), "--hub-db", str(hub_db))
     assert proc.returncode == 2 and "already registered: 000.01.31.H26, 000.02.31.H26" in proc.stderr
     assert not (tmp_path / "out2").exists()
+
+
+def test_a_provisioned_node_backs_up_and_restores_with_its_secret_and_anchors(
+        bundles: Path, tmp_path: Path) -> None:
+    from node.config import load_config
+
+    site = tmp_path / "site"
+    assert run_cli(*apply_args(bundles / code(4), site)).returncode == 0
+    cfg = site / "etc" / "node.toml"
+    original = load_config(cfg)
+    media = [tmp_path / "m1", tmp_path / "m2"]
+    for m in media:
+        m.mkdir()
+    proc = run_cli("--config", str(cfg), "backup", *(a for m in media for a in ("--to", str(m))))
+    assert proc.returncode == 0, proc.stderr
+    secret = (site / "data" / "secrets" / "axis-secret").read_bytes()
+    anchor = (site / "etc" / "trust" / "00-ca.pem").read_bytes()
+    shutil.rmtree(site)
+
+    into = tmp_path / "restored"
+    proc = run_cli("restore", str(media[1]), "--into", str(into))
+    assert proc.returncode == 0, proc.stderr
+    restored = load_config(into / "node.toml")
+    assert restored.node == type(original.node)(**{**original.node.__dict__, "data_dir": into / "data"})
+    assert restored.axis.url == original.axis.url and restored.axis.systemid == original.axis.systemid
+    assert restored.axis.secret_file == into / "data" / "secrets" / "axis-secret"
+    assert restored.axis.secret_file.read_bytes() == secret
+    assert restored.axis.secret_file.stat().st_mode & 0o777 == 0o600
+    (restored_anchor,) = restored.signing.trust_anchors
+    assert restored_anchor.read_bytes() == anchor and restored_anchor.is_relative_to(into)
+    assert restored.backup.targets == original.backup.targets
+    # The scanner folders lived beside the config: they move with the node.
+    assert [f.path for f in restored.scanner.folders] == [into / "scan" / "incoming",
+                                                          into / "scan" / "copies"]
+    assert all(f.path.is_dir() for f in restored.scanner.folders)
+    assert not site.exists()
+    doctor = run_cli("--config", str(into / "node.toml"), "doctor")
+    assert "[LỖI]" not in doctor.stdout, doctor.stdout
