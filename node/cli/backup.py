@@ -66,8 +66,11 @@ def restore(source: Path, into: Path) -> None:
     node = report.manifest["node"]
     click.echo(f"restored {report.backup.name} of {node['agency_name']} ({node['agency_code']})"
                f" into {into}")
-    click.echo(f"verified: integrity ok, {report.blobs} blob(s) re-hashed, audit chain intact"
+    problem = report.manifest["audit"].get("problem")
+    chain = f"audit chain as backed up (broken: {problem})" if problem else "audit chain intact"
+    click.echo(f"verified: integrity ok, {report.blobs} blob(s) re-hashed, {chain}"
                f" ({report.audit_rows} row(s))")
+    click.echo("if the node runs as a service account: chown -R vanthu: " + str(into))
     click.echo(f"config: {report.config_path}  —  start with: vanthu --config {report.config_path} serve")
 
 
