@@ -103,13 +103,18 @@ def stable_to_searchable(root: Path, runs: int) -> list[float]:
         watcher.prepare()  # observer on, no worker thread: this thread drives the rounds
         for i in range(runs):
             word = f"benchmarkword{i:04d}"
-            (hot / f"text-{i}.pdf").write_bytes(text_pdf(f"Cong van so {i}/UBND-VP. {word} " * 5))
+            name = f"text-{i}.pdf"
+            (hot / name).write_bytes(text_pdf(f"Cong van so {i}/UBND-VP. {word} " * 5))
+            time.sleep(0.05)  # let inotify deliver the writer's events
             watcher.tick()  # sees the file
-            clock.advance(timedelta(seconds=1.5))  # now it is stable
-            t0 = time.perf_counter()
-            watcher.tick()  # claim, digitize, store, index, move to done/
-            hits = index.search(word)
-            elapsed = time.perf_counter() - t0
+            for _ in range(20):
+                clock.advance(timedelta(seconds=1.5))  # now it is stable
+                t0 = time.perf_counter()
+                watcher.tick()  # claim, digitize, store, index, move to done/
+                hits = index.search(word)
+                elapsed = time.perf_counter() - t0
+                if (hot / "done" / name).exists():
+                    break
             assert len(hits) == 1, f"not searchable: {word}"
             times.append(elapsed)
     finally:
@@ -132,7 +137,6 @@ def main() -> None:
             ours.append(pipeline(src, root, n))
             same.append(raw_ocr(src, root / f"raw-{n}.pdf", OCR_FLAGS))
             plain.append(raw_ocr(src, root / f"plain-{n}.pdf", []))
-        text_times = stable_to_searchable(root, args.text_runs)
     ppm = {k: round(args.pages / statistics.median(v) * 60, 1)
            for k, v in (("pipeline", ours), ("raw_same_flags", same), ("raw_plain", plain))}
     ratio_same = statistics.median(ours) / statistics.median(same)
@@ -142,7 +146,10 @@ def main() -> None:
     print(f"  raw ocrmypdf -l vie {' '.join(OCR_FLAGS)}  {ppm['raw_same_flags']:6.1f} pages/min")
     print(f"  raw ocrmypdf -l vie                        {ppm['raw_plain']:6.1f} pages/min")
     print(f"  ratio pipeline/raw (same flags) {ratio_same:.3f}  (aim <= 1.10)")
-    print(f"  ratio pipeline/raw plain        {ratio_plain:.3f}  (deskew + PDF/A cost included)")
+    print(f"  ratio pipeline/raw plain        {ratio_plain:.3f}  (deskew + PDF/A cost included)",
+          flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-scan-text-") as tmp:
+        text_times = stable_to_searchable(Path(tmp), args.text_runs)
     median_text = statistics.median(text_times)
     print(f"text PDF, stable -> searchable: median {median_text * 1000:.0f} ms over {len(text_times)}"
           " (aim < 1000 ms)")
