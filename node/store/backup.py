@@ -289,7 +289,7 @@ def _write_backup_locked(target: Path, *, db_path: Path, blob_root: Path, now: d
         files = [_copy_extra(work, f) for f in extra_files]
         manifest = _manifest(name, now, identity, work / DB_FILE, facts, files, nbytes, copied)
         write_json_synced(work / MANIFEST, manifest)
-        verify_backup(work, rehash_blobs=False)
+        verify_backup(work, rehash_blobs=False, facts=facts)
         fsync_dir(work)
         os.replace(work, target / name)
         fsync_dir(target)
@@ -417,8 +417,11 @@ def pool_of(backup: Path) -> BlobStore:
     return BlobStore(backup.parent / POOL)
 
 
-def verify_backup(backup: Path, *, rehash_blobs: bool = True) -> dict[str, Any]:
-    """Check a backup from disk; raise :class:`BackupError` naming the first problem."""
+def verify_backup(backup: Path, *, rehash_blobs: bool = True, facts: DbFacts | None = None) -> dict[str, Any]:
+    """Check a backup from disk; raise :class:`BackupError` naming the first problem.
+
+    ``facts`` from an ``inspect_database`` of this very copy spares a second integrity_check.
+    """
     try:
         manifest = read_manifest(backup)
     except RestoreError as e:
@@ -428,7 +431,8 @@ def verify_backup(backup: Path, *, rehash_blobs: bool = True) -> dict[str, Any]:
         raise BackupError(f"{backup}: {DB_FILE} is missing")
     if sha256_file(db_file) != manifest["database"]["sha256"]:
         raise BackupError(f"{backup}: {DB_FILE} does not match the manifest hash")
-    facts = inspect_database(db_file)
+    if facts is None:
+        facts = inspect_database(db_file)
     if facts.integrity != ["ok"]:
         raise BackupError(f"{backup}: integrity_check failed: {'; '.join(facts.integrity[:3])}")
     if facts.audit_problem != manifest["audit"].get("problem"):
