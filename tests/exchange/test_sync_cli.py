@@ -37,7 +37,7 @@ def test_sync_once_and_status_cli(tmp_path: Path, fresh_hub: HubHandle) -> None:
     text = run_cli("--config", str(cfg), "sync", "status", check=True).stdout
     assert "MẤT KẾT NỐI" in text and "Chờ gửi: 3" in text
     doctor = run_cli("--config", str(cfg), "doctor", "--json")
-    axis = [c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "axis"][0]
+    axis = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "axis")
     assert axis["level"] == "yellow" and "Mất kết nối" in axis["message"]
 
     fresh_hub.start()
