@@ -22,19 +22,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import pkcs11  # noqa: E402
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
-from pyhanko.sign import fields, signers  # noqa: E402
-from pyhanko.sign.pkcs11 import PKCS11Signer  # noqa: E402
+import pkcs11
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.pkcs11 import PKCS11Signer
 
-from benchmarks.common import median_ms, write_result  # noqa: E402
-from node.domain.clock import SystemClock  # noqa: E402
-from node.domain.signing import PersonalSigner  # noqa: E402
-from node.signing import appearance, locate  # noqa: E402
-from node.signing.sample import DraftSpec, make_draft  # noqa: E402
-from node.signing.signer import Pkcs11DocumentSigner, SignerSettings  # noqa: E402
-from node.signing.softhsm import ensure_demo_token  # noqa: E402
-from node.signing.token import PinCache, TokenSession, TokenSpec  # noqa: E402
+from benchmarks.common import median_ms, write_result
+from node.domain.clock import SystemClock
+from node.domain.signing import PersonalSigner
+from node.signing import appearance, locate
+from node.signing.sample import DraftSpec, make_draft
+from node.signing.signer import Pkcs11DocumentSigner, SignerSettings
+from node.signing.softhsm import ensure_demo_token
+from node.signing.token import PinCache, TokenSession, TokenSpec
 
 
 def main(argv: list[str] | None = None) -> int:
