@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=10)
     ap.add_argument("--runs", type=int, default=15)
-    args = ap.parse_args(argv)
+    args, _ = ap.parse_known_args(argv)  # `python -m benchmarks sign` leaves its own argv
 
     root = Path(tempfile.mkdtemp(prefix="vanthu-bench-sign-"))
     tok = ensure_demo_token(root, label="bench", agency_name="UBND phường Đo Lường")
