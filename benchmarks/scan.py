@@ -2,10 +2,12 @@
 
 1. A 10-page, 300-dpi colour scan (rendered NĐ 30 first pages as JPEG pages in one PDF, as an
    office scanner delivers it) goes through the pipeline after "stable": hash, duplicate check,
-   text check, separator detection, OCR into PDF/A (``ocrmypdf -l vie --output-type pdfa
-   --deskew`` in a subprocess), word boxes and fields of page 1, blobs, rows, search index,
-   audit. The raw tool runs on the same file in the same run, with the same flags (the
-   overhead of our path) and plain (``ocrmypdf -l vie``). Pages per minute and the ratios.
+   text check, separator and skew detection, OCR into PDF/A (``ocrmypdf -l vie --output-type
+   pdfa`` in a subprocess; ``--deskew`` only if a page is turned more than 1°, which the
+   pages here are not: they are turned by up to ±0.8°), word boxes and fields of page 1, blobs,
+   rows, search index, audit. The raw tool runs on the same file in the same run: plain
+   (``ocrmypdf -l vie``, the aim's reference) and with our output type. Pages per minute and
+   the ratios.
 2. A PDF that already has text, from "stable" (claimed by the watcher) to "searchable" (found by
    the full-text index): median over ``--text-runs`` files.
 
@@ -39,7 +41,7 @@ from node.store.scans import SqliteScanStore
 from node.store.search import SqliteSearchIndex
 from tests.support.scanpages import SPECS, render, save_scan
 
-OCR_FLAGS = ["--output-type", "pdfa", "--deskew"]
+OCR_FLAGS = ["--output-type", "pdfa"]
 
 
 def make_scan(work: Path, pages: int) -> Path:
@@ -145,9 +147,8 @@ def main() -> None:
     print(f"  pipeline (whole path)                      {ppm['pipeline']:6.1f} pages/min")
     print(f"  raw ocrmypdf -l vie {' '.join(OCR_FLAGS)}  {ppm['raw_same_flags']:6.1f} pages/min")
     print(f"  raw ocrmypdf -l vie                        {ppm['raw_plain']:6.1f} pages/min")
-    print(f"  ratio pipeline/raw (same flags) {ratio_same:.3f}  (aim <= 1.10)")
-    print(f"  ratio pipeline/raw plain        {ratio_plain:.3f}  (deskew + PDF/A cost included)",
-          flush=True)
+    print(f"  ratio pipeline/raw plain        {ratio_plain:.3f}  (aim <= 1.10)")
+    print(f"  ratio pipeline/raw same flags   {ratio_same:.3f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-scan-text-") as tmp:
         text_times = stable_to_searchable(Path(tmp), args.text_runs)
     median_text = statistics.median(text_times)
@@ -156,8 +157,8 @@ def main() -> None:
     write_result("scan", {
         "pages": args.pages, "dpi": 300, "runs": args.runs,
         "pages_per_minute": ppm,
-        "ratio_pipeline_to_raw_same_flags": round(ratio_same, 3),
         "ratio_pipeline_to_raw_plain": round(ratio_plain, 3),
+        "ratio_pipeline_to_raw_same_flags": round(ratio_same, 3),
         "stable_to_searchable_median_ms": round(median_text * 1000, 1),
         "stable_to_searchable_p90_ms": round(sorted(text_times)[int(0.9 * (len(text_times) - 1))] * 1000, 1),
     })

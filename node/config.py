@@ -99,7 +99,8 @@ class ScannerSection:
     ignore: tuple[str, ...] = ()
     ocr_language: str = "vie"
     ocr_timeout_seconds: float = 600.0
-    ocr_deskew: bool = True
+    ocr_deskew: Literal["auto", "always", "never"] = "auto"
+    ocr_deskew_above_degrees: float = 1.0
     ocr_jobs: int = 0
     split_batches: bool = True
     retry_cap_seconds: float = 300.0

@@ -29,6 +29,7 @@ from node.domain.scanning import RejectCode, ScanPart, ScanWarning, WarningCode
 from node.scanner import separator
 from node.scanner.ocr import OcrSettings, ocr_to_pdfa, page_words, pdf_text
 from node.scanner.reasons import reject
+from node.scanner.skew import estimate_skew
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class Digitizer:
         dpis: list[int] = []
         frames = 0
         separators: list[int] = []
+        skew = 0.0
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             try:
@@ -117,6 +119,8 @@ class Digitizer:
                             notes.append(ScanWarning.of(WarningCode.NOT_COLOUR))
                         if self.settings.split_batches and separator.is_separator(frame):
                             separators.append(i)
+                        elif self._measure_skew(skew):
+                            skew = max(skew, abs(estimate_skew(frame)))
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
                 raise reject(RejectCode.IMAGE_BOMB) from e
             except UnidentifiedImageError as e:
@@ -129,7 +133,12 @@ class Digitizer:
         notes += self._dpi_notes(dpi, frames=frames, measured=len(dpis))
         pdf = workdir / "digitized.pdf"
         pdf.write_bytes(self.image_to_pdf(path, workdir))
-        return self._scanned_pdf(pdf, media_type, workdir, dpi, notes, separators)
+        return self._scanned_pdf(pdf, media_type, workdir, dpi, notes, separators, skew)
+
+    def _measure_skew(self, worst_so_far: float) -> bool:
+        """In auto mode, measure pages until one is turned enough to need deskewing."""
+        ocr = self.settings.ocr
+        return ocr.deskew == "auto" and worst_so_far <= ocr.deskew_above_degrees
 
     def image_to_pdf(self, path: Path, workdir: Path) -> bytes:
         """The image (every frame of a TIFF) as PDF pages; JPEG/PNG/TIFF data embedded as is."""
@@ -198,15 +207,20 @@ class Digitizer:
             return Digitized("application/pdf", (part,), ())
         notes += self._dpi_notes(dpi, frames=1, measured=1) if dpi is not None else []
         seps: list[int] = []
-        if self.settings.split_batches:
+        skew = 0.0
+        if self.settings.split_batches or self._measure_skew(0.0):
             try:
-                seps = separator.separator_pages(separator.pdf_page_images(path))
+                for i, page in enumerate(separator.pdf_page_images(path)):
+                    if self.settings.split_batches and separator.is_separator(page):
+                        seps.append(i)
+                    elif self._measure_skew(skew):
+                        skew = max(skew, abs(estimate_skew(page)))
             except Exception:  # pdfium could not render: no batch split, OCR will tell
-                log.debug("separator detection failed for %s", path, exc_info=True)
-        return self._scanned_pdf(path, "application/pdf", workdir, dpi, notes, seps)
+                log.debug("page rendering failed for %s", path, exc_info=True)
+        return self._scanned_pdf(path, "application/pdf", workdir, dpi, notes, seps, skew)
 
     def _scanned_pdf(self, pdf: Path, media_type: str, workdir: Path, dpi: int | None,
-                     notes: list[ScanWarning], separators: list[int]) -> Digitized:
+                     notes: list[ScanWarning], separators: list[int], skew: float = 0.0) -> Digitized:
         """OCR a PDF without text (whole, or per document between separator sheets)."""
         with pikepdf.open(pdf) as doc:
             count = len(doc.pages)
@@ -218,7 +232,7 @@ class Digitizer:
             src = pdf if len(ranges) == 1 and not separators else _extract(pdf, pages,
                                                                         workdir / f"part-{index}.pdf")
             out, sidecar = workdir / f"part-{index}.pdfa.pdf", workdir / f"part-{index}.txt"
-            text = ocr_to_pdfa(src, out, sidecar, self.settings.ocr)
+            text = ocr_to_pdfa(src, out, sidecar, self.settings.ocr, skew=skew)
             part_notes = list(notes)
             if not _has_text(text, 1):
                 part_notes.append(ScanWarning.of(WarningCode.NO_TEXT))

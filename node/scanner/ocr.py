@@ -34,8 +34,14 @@ _NO_SPACE = ("No space left", "Disk quota exceeded", "ENOSPC")
 class OcrSettings:
     language: str = "vie"
     timeout_seconds: float = 600.0
-    deskew: bool = True
+    deskew: str = "auto"  # "auto": only when a page is turned more than deskew_above_degrees
+    deskew_above_degrees: float = 1.0
     jobs: int = 0  # 0: ocrmypdf's default (all cores)
+
+    def wants_deskew(self, skew_degrees: float) -> bool:
+        if self.deskew == "auto":
+            return abs(skew_degrees) > self.deskew_above_degrees
+        return self.deskew == "always"
 
 
 _live: set[subprocess.Popen[str]] = set()
@@ -71,11 +77,14 @@ def _run(cmd: list[str], *, timeout: float, what: str) -> subprocess.CompletedPr
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-def ocr_to_pdfa(src: Path, dst: Path, sidecar: Path, settings: OcrSettings) -> str:
-    """OCR ``src`` into a PDF/A ``dst``; return the recognised text (pages split by form feeds)."""
+def ocr_to_pdfa(src: Path, dst: Path, sidecar: Path, settings: OcrSettings, *, skew: float = 0.0) -> str:
+    """OCR ``src`` into a PDF/A ``dst``; return the recognised text (pages split by form feeds).
+
+    ``skew`` is the largest page rotation measured (degrees): it decides ``--deskew`` in auto mode.
+    """
     cmd = [sys.executable, "-m", "ocrmypdf", "-q", "-l", settings.language, "--output-type", "pdfa",
            "--sidecar", str(sidecar)]
-    if settings.deskew:
+    if settings.wants_deskew(skew):
         cmd.append("--deskew")
     if settings.jobs > 0:
         cmd += ["--jobs", str(settings.jobs)]

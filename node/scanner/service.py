@@ -17,7 +17,8 @@ def digitize_settings(section: ScannerSection) -> DigitizeSettings:
     return DigitizeSettings(
         min_dpi=section.min_dpi, reject_low_dpi=section.reject_low_dpi, split_batches=section.split_batches,
         ocr=OcrSettings(language=section.ocr_language, timeout_seconds=section.ocr_timeout_seconds,
-                        deskew=section.ocr_deskew, jobs=section.ocr_jobs))
+                        deskew=section.ocr_deskew, deskew_above_degrees=section.ocr_deskew_above_degrees,
+                        jobs=section.ocr_jobs))
 
 
 def watcher_settings(section: ScannerSection) -> WatcherSettings:

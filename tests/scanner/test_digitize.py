@@ -17,6 +17,7 @@ from node.errors import ScanRejectedError
 from node.scanner.digitize import Digitizer, DigitizeSettings
 from node.scanner.ocr import OcrSettings
 from node.scanner.separator import separator_pdf
+from node.scanner.skew import estimate_skew
 from node.scanner.watcher import PROCESSING
 from tests.conftest import run_cli
 from tests.scanner.conftest import ScanEnv, wait_until
@@ -56,7 +57,7 @@ def test_vanthu_scan_splits_a_batch_tiff_and_flags_low_dpi(tmp_path: Path, ocr_t
     out = tmp_path / "out"
     config = tmp_path / "node.toml"  # the node's [scanner] settings are used when there is a config
     config.write_text('[node]\nagency_code = "000.00.01.H26"\nagency_name = "UBND phường Một"\n'
-                      'data_dir = "data"\n[scanner]\nocr_deskew = false\n', encoding="utf-8")
+                      'data_dir = "data"\n[scanner]\nocr_deskew = \"never\"\n', encoding="utf-8")
     proc = run_cli("--config", str(config), "scan", "--json", "--out", str(out), str(batch), str(low),
                    timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -89,3 +90,12 @@ def test_ocr_timeout_is_retried_never_rejected(scan_env: ScanEnv, tmp_path: Path
     (f,) = scan_env.store.files()
     (scan,) = scan_env.store.scans_of(f.id)
     assert scan.ocr and not scan.pdf_is_original and scan.fields["code_notation"]["value"] == "KH-STTTT"
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.6, -1.5, 2.5])
+def test_skew_estimate_decides_deskew(angle: float) -> None:
+    page = render(SPECS[2], dpi=100, seed=7, rotate=angle, noise=0)
+    measured = estimate_skew(page)
+    assert abs(measured - angle) <= 0.2, (angle, measured)
+    assert OcrSettings().wants_deskew(measured) == (abs(angle) > 1.0)
+    assert OcrSettings(deskew="always").wants_deskew(0.0) and not OcrSettings(deskew="never").wants_deskew(9)
