@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import img2pdf
+import pikepdf
 import pypdfium2
 import segno
 import zxingcpp
@@ -76,10 +77,38 @@ def is_separator(image: Image.Image) -> bool:
     return any(c.text == PAYLOAD for c in codes)
 
 
+def _jpeg_page(page: pikepdf.Page, dpi: int) -> Image.Image | None:
+    """A scanner's page is often one JPEG: decode it at reduced size (DCT scaling, very fast)."""
+    resources = page.obj.get("/Resources") or pikepdf.Dictionary()
+    xobjects = resources.get("/XObject") or pikepdf.Dictionary()
+    images = [x for x in xobjects.values() if x.get("/Subtype") == "/Image"]
+    if len(images) != 1 or images[0].get("/Filter") != "/DCTDecode":
+        return None
+    img = Image.open(io.BytesIO(images[0].read_raw_bytes()))
+    width_pt = float(page.mediabox[2] - page.mediabox[0])
+    target = max(1, round(width_pt / 72 * dpi))
+    img.draft("L", (target, round(img.height * target / img.width)))
+    return img.convert("L")
+
+
 def pdf_page_images(path: Path, dpi: int = DETECT_DPI) -> Iterator[Image.Image]:
+    """Each page as a small greyscale image (about ``dpi``), for separator and skew detection."""
+    with pikepdf.open(path) as pdf:
+        quick = []
+        for page in pdf.pages:
+            try:
+                quick.append(_jpeg_page(page, dpi))
+            except (pikepdf.PdfError, OSError, ValueError):
+                quick.append(None)
+    if all(img is not None for img in quick):
+        yield from (img for img in quick if img is not None)
+        return
     doc = pypdfium2.PdfDocument(str(path))
     try:
         for i in range(len(doc)):
+            if quick[i] is not None:
+                yield quick[i]  # type: ignore[misc]
+                continue
             page = doc[i]
             try:
                 yield page.render(scale=dpi / 72, grayscale=True).to_pil()
