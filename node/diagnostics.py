@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -135,3 +136,28 @@ def axis_check(config: Config, status: ExchangeStatus) -> Check:
                      "Xem lý do bằng 'vanthu sync status --json' và gửi lại sau khi sửa.", data)
     return Check("axis", Level.GREEN,
                  f"Kết nối trục liên thông bình thường; {status.queued} gói tin chờ gửi.", "", data)
+
+
+def scanner_check(config: Config, now: float | None = None, *, stuck_minutes: float = 15.0) -> Check:
+    """Hot folders: files waiting in processing/ for long (retried after transient failures) and
+    rejections of the last 24 hours, so a clerk sees a jammed scanner before paper piles up."""
+    folders = config.scanner.folders
+    if not folders:
+        return Check("scanner", Level.GREEN, "Chưa cấu hình thư mục máy quét.")
+    now = time.time() if now is None else now
+    stuck = rejected = waiting = 0
+    for folder in folders:
+        for path in (folder.path / "processing").glob("*"):
+            if path.is_file() and not path.name.startswith("."):
+                waiting += 1
+                stuck += now - path.stat().st_mtime > stuck_minutes * 60
+        for path in (folder.path / "rejected").glob("*.reason.json"):
+            rejected += now - path.stat().st_mtime < 86400
+    data = {"folders": len(folders), "processing": waiting, "stuck": stuck, "rejected_24h": rejected}
+    note = f" {rejected} tệp bị từ chối trong 24 giờ qua (xem thư mục rejected/)." if rejected else ""
+    if stuck:
+        return Check("scanner", Level.YELLOW,
+                     f"{stuck} tệp quét chờ xử lý lại quá {stuck_minutes:.0f} phút.{note}",
+                     "Chạy 'vanthu scanner status' để xem lỗi; kiểm tra dung lượng đĩa và OCR.", data)
+    return Check("scanner", Level.GREEN,
+                 f"Máy quét: {len(folders)} thư mục, {waiting} tệp đang xử lý.{note}", "", data)

@@ -224,6 +224,7 @@ def doctor(state: CliState, as_json: bool) -> None:
                 diagnostics.audit_check(node.db),
                 diagnostics.backup_check(config, node.db, node.clock.now()),
                 diagnostics.axis_check(config, node.exchange.status()),
+                diagnostics.scanner_check(config),
             ]
         finally:
             node.close()

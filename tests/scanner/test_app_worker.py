@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -9,10 +10,12 @@ from datetime import datetime, timedelta
 from litestar.testing import TestClient
 
 from node.app import create_app
+from node.diagnostics import scanner_check
 from node.domain.clock import VN_TZ, FixedClock
+from node.domain.health import Level
 from node.store.db import Database
 from node.store.search import SqliteSearchIndex
-from tests.conftest import NodeDir
+from tests.conftest import NodeDir, run_cli
 from tests.scanner.conftest import text_pdf_bytes, wait_until
 
 
@@ -38,3 +41,19 @@ def test_app_lifespan_runs_the_hot_folder(make_node: Callable[..., NodeDir]) -> 
     finally:
         db.close()
     clock.advance(timedelta(seconds=1))
+
+
+def test_doctor_reports_stuck_scans(make_node: Callable[..., NodeDir]) -> None:
+    node_dir = make_node(extra='\n[[scanner.folders]]\npath = "scan/den"\n')
+    processing = node_dir.root / "scan" / "den" / "processing"
+    processing.mkdir(parents=True)
+    config = node_dir.config
+    assert scanner_check(config).level is Level.GREEN
+    stuck = processing / "ket.pdf"
+    stuck.write_bytes(b"%PDF-1.4")
+    old = time.time() - 3600
+    os.utime(stuck, (old, old))
+    check = scanner_check(config)
+    assert check.level is Level.YELLOW and check.data["stuck"] == 1
+    doctor = run_cli("--config", str(node_dir.config_path), "doctor")
+    assert "scanner" in doctor.stdout and doctor.returncode == 1
