@@ -12,6 +12,7 @@ marks a vertical gap (the end of a block).
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 import unicodedata
 from dataclasses import dataclass
@@ -63,9 +64,15 @@ def _meaningful(text: str) -> bool:
     return any(c.isdigit() or (c.isalpha() and unicodedata.category(c) != "Lm") for c in text)
 
 
-def reading_text(words: list[Word], width: float) -> str:
+def reading_text(words: list[Word], width: float, *, skew_degrees: float = 0.0) -> str:
+    """``skew_degrees``: how much the page image is turned (the text layer follows it); lines are
+    grouped along that slope."""
     # Specks would otherwise bridge the gap between the columns.
-    rows = _rows([w for w in words if _meaningful(w.text)])
+    kept = [w for w in words if _meaningful(w.text)]
+    if skew_degrees:
+        slope = math.tan(math.radians(skew_degrees))
+        kept = [Word(w.x0, w.y0 + w.x0 * slope, w.x1, w.y1 + w.x0 * slope, w.text) for w in kept]
+    rows = _rows(kept)
     left: list[str] = []
     right: list[str] = []
     body: list[str] = []

@@ -99,7 +99,7 @@ class Digitizer:
         dpis: list[int] = []
         frames = 0
         separators: list[int] = []
-        skew = 0.0
+        skews: dict[int, float] = {}
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             try:
@@ -119,8 +119,8 @@ class Digitizer:
                             notes.append(ScanWarning.of(WarningCode.NOT_COLOUR))
                         if self.settings.split_batches and separator.is_separator(frame):
                             separators.append(i)
-                        elif self._measure_skew(skew):
-                            skew = max(skew, abs(estimate_skew(frame)))
+                        elif self.settings.ocr.deskew == "auto":
+                            skews[i] = estimate_skew(frame)
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
                 raise reject(RejectCode.IMAGE_BOMB) from e
             except UnidentifiedImageError as e:
@@ -133,12 +133,7 @@ class Digitizer:
         notes += self._dpi_notes(dpi, frames=frames, measured=len(dpis))
         pdf = workdir / "digitized.pdf"
         pdf.write_bytes(self.image_to_pdf(path, workdir))
-        return self._scanned_pdf(pdf, media_type, workdir, dpi, notes, separators, skew)
-
-    def _measure_skew(self, worst_so_far: float) -> bool:
-        """In auto mode, measure pages until one is turned enough to need deskewing."""
-        ocr = self.settings.ocr
-        return ocr.deskew == "auto" and worst_so_far <= ocr.deskew_above_degrees
+        return self._scanned_pdf(pdf, media_type, workdir, dpi, notes, separators, skews)
 
     def image_to_pdf(self, path: Path, workdir: Path) -> bytes:
         """The image (every frame of a TIFF) as PDF pages; JPEG/PNG/TIFF data embedded as is."""
@@ -207,20 +202,21 @@ class Digitizer:
             return Digitized("application/pdf", (part,), ())
         notes += self._dpi_notes(dpi, frames=1, measured=1) if dpi is not None else []
         seps: list[int] = []
-        skew = 0.0
-        if self.settings.split_batches or self._measure_skew(0.0):
+        skews: dict[int, float] = {}
+        if self.settings.split_batches or self.settings.ocr.deskew == "auto":
             try:
                 for i, page in enumerate(separator.pdf_page_images(path)):
                     if self.settings.split_batches and separator.is_separator(page):
                         seps.append(i)
-                    elif self._measure_skew(skew):
-                        skew = max(skew, abs(estimate_skew(page)))
+                    elif self.settings.ocr.deskew == "auto":
+                        skews[i] = estimate_skew(page)
             except Exception:  # pdfium could not render: no batch split, OCR will tell
                 log.debug("page rendering failed for %s", path, exc_info=True)
-        return self._scanned_pdf(path, "application/pdf", workdir, dpi, notes, seps, skew)
+        return self._scanned_pdf(path, "application/pdf", workdir, dpi, notes, seps, skews)
 
     def _scanned_pdf(self, pdf: Path, media_type: str, workdir: Path, dpi: int | None,
-                     notes: list[ScanWarning], separators: list[int], skew: float = 0.0) -> Digitized:
+                     notes: list[ScanWarning], separators: list[int],
+                     skews: dict[int, float] | None = None) -> Digitized:
         """OCR a PDF without text (whole, or per document between separator sheets)."""
         with pikepdf.open(pdf) as doc:
             count = len(doc.pages)
@@ -232,12 +228,17 @@ class Digitizer:
             src = pdf if len(ranges) == 1 and not separators else _extract(pdf, pages,
                                                                         workdir / f"part-{index}.pdf")
             out, sidecar = workdir / f"part-{index}.pdfa.pdf", workdir / f"part-{index}.txt"
-            text = ocr_to_pdfa(src, out, sidecar, self.settings.ocr, skew=skew)
+            worst = max((abs(skews.get(i, 0.0)) for i in pages), default=0.0) if skews else 0.0
+            deskewed = self.settings.ocr.wants_deskew(worst)
+            text = ocr_to_pdfa(src, out, sidecar, self.settings.ocr, skew=worst)
             part_notes = list(notes)
             if not _has_text(text, 1):
                 part_notes.append(ScanWarning.of(WarningCode.NO_TEXT))
+            # The text layer follows the page image unless OCR straightened it.
+            first_skew = 0.0 if deskewed or not skews else skews.get(pages.start, 0.0)
             parts.append(ScanPart(index=index, pdf=out, pdf_is_original=False, pages=len(pages),
-                                  text=text, fields=_fields(out, text), ocr=True, signed=False, dpi=dpi,
+                                  text=text, fields=_fields(out, text, first_skew), ocr=True,
+                                  signed=False, dpi=dpi,
                                   warnings=tuple(part_notes)))
         return Digitized(media_type, tuple(parts), ())
 
@@ -246,11 +247,11 @@ def notes_has(notes: list[ScanWarning], code: WarningCode) -> bool:
     return any(n.code == code for n in notes)
 
 
-def _fields(pdf: Path, text: str) -> ExtractedFields:
+def _fields(pdf: Path, text: str, skew: float = 0.0) -> ExtractedFields:
     """Fields from page 1, read in column order from its word boxes (plain text as a fallback)."""
     width, words = page_words(pdf, 1)
     if width > 0 and words:
-        return extract_fields(reading_text(words, width))
+        return extract_fields(reading_text(words, width, skew_degrees=skew))
     return extract_fields(first_page(text))
 
 
