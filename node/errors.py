@@ -125,6 +125,7 @@ class AxisRejectedError(AxisError):
 
     code = "axis_rejected"
 
+
 class AxisOutcomeUnknownError(AxisUnavailableError):
     """The request may have reached the hub (timeout or connection cut after sending)."""
 
@@ -135,7 +136,6 @@ class AxisAuthError(AxisError):
     """The hub refused our credentials (systemid/secret): fix the configuration; items wait."""
 
     code = "axis_auth_failed"
-
 
 
 HANDLED: tuple[type[Exception], ...] = (NodeError, DomainError, PackageError)

@@ -13,8 +13,8 @@ from node.cli.core import register as _register_core
 from node.cli.edxml import register as _register_edxml
 from node.cli.hub import register as _register_hub
 from node.cli.pdf import register as _register_pdf
-from node.cli.scan import register as _register_scan
 from node.cli.provision import register as _register_provision
+from node.cli.scan import register as _register_scan
 from node.cli.sync import register as _register_sync
 from node.errors import HANDLED
 
