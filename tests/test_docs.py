@@ -40,7 +40,10 @@ def test_config_key_is_documented(key: str) -> None:
 
 def commands(group: click.Group, prefix: str = "vanthu") -> list[str]:
     out = []
-    for name, cmd in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None
         path = f"{prefix} {name}"
         if isinstance(cmd, click.Group):
             out.extend(commands(cmd, path))

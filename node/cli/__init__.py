@@ -7,25 +7,8 @@ import sys
 
 import click
 
-from node.cli.backup import register as _register_backup
 from node.cli.base import cli
-from node.cli.core import register as _register_core
-from node.cli.edxml import register as _register_edxml
-from node.cli.hub import register as _register_hub
-from node.cli.pdf import register as _register_pdf
-from node.cli.provision import register as _register_provision
-from node.cli.scan import register as _register_scan
-from node.cli.sync import register as _register_sync
 from node.errors import HANDLED
-
-_register_core(cli)
-_register_scan(cli)
-_register_backup(cli)
-_register_provision(cli)
-_register_edxml(cli)
-_register_hub(cli)
-_register_sync(cli)
-_register_pdf(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,32 @@ class CliState:
         return load_config(self.config_path)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Each command lives in the module that registers it; the module is imported only when one of its
+# commands runs (or when --help lists them all), so `vanthu edxml inspect` does not load the web stack.
+LAZY_COMMANDS: dict[str, str] = {
+    **dict.fromkeys(("serve", "init", "verify", "audit", "doctor", "user"), "node.cli.core"),
+    **dict.fromkeys(("scan", "print-separator", "scanner"), "node.cli.scan"),
+    **dict.fromkeys(("backup", "restore"), "node.cli.backup"),
+    "provision": "node.cli.provision",
+    "edxml": "node.cli.edxml",
+    "hub": "node.cli.hub",
+    "sync": "node.cli.sync",
+    "pdf": "node.cli.pdf",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(LAZY_COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            importlib.import_module(LAZY_COMMANDS[cmd_name]).register(self)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "-c", "config_path", type=click.Path(path_type=Path), envvar="VANTHU_CONFIG",
               default=DEFAULT_CONFIG, show_default=True, help="Node configuration file (TOML).")
 @click.option("--debug", is_flag=True, help="Log debug details, including tracebacks of internal errors.")

@@ -32,7 +32,7 @@ LEVEL_MARK = {Level.GREEN: "[ OK ]", Level.YELLOW: "[CHÚ Ý]", Level.RED: "[L�
 @click.option("--port", type=int, help="Listen port (default: web.port).")
 @pass_state
 def serve(state: CliState, host: str | None, port: int | None) -> None:
-    """Serve the web UI (and, as later issues add them, the workers)."""
+    """Serve the web UI and run the scanner and sync workers."""
     config = state.config()
     app = create_app(config, debug=state.debug)
     h, p = host or config.web.host, port or config.web.port
