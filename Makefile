@@ -1,5 +1,6 @@
 # Trạm Văn Thư — two commands do everything on a fresh Debian machine (as root):
-#   make run    install what is missing, create the demo office under var/demo, serve the UI
+#   make run    install what is missing, create the demo office under var/demo, start a local
+#               reference hub on 127.0.0.1:8090 and serve the UI on 127.0.0.1:8080
 #   make test   install what is missing, then lint, types, import rules and the whole suite
 SHELL := /bin/bash
 PYTHON ?= /usr/bin/python3
@@ -11,6 +12,8 @@ STAMP_VENV := $(VENV)/.installed
 .PHONY: run test deps system-deps venv demo lint typecheck imports pytest bench clean
 
 run: deps demo
+	@$(BIN)/vanthu hub serve --db $(DEMO)/hub/hub.db --port 8090 & hub=$$!; \
+	trap 'kill $$hub 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/vanthu --config $(DEMO)/node.toml serve
 
 test: deps lint typecheck imports pytest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 import uvicorn
 
+from hub.db import HubDB
 from node import diagnostics
 from node.app import VERSION, create_app, open_node, read_or_create_secret, write_secret_file
 from node.cli.base import CliState, pass_state
@@ -34,6 +36,8 @@ LEVEL_MARK = {Level.GREEN: "[ OK ]", Level.YELLOW: "[CHÚ Ý]", Level.RED: "[L�
 def serve(state: CliState, host: str | None, port: int | None) -> None:
     """Serve the web UI and run the scanner and sync workers."""
     config = state.config()
+    if not state.debug:  # one line per request to the axis is noise in the service log
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(config, debug=state.debug)
     h, p = host or config.web.host, port or config.web.port
     click.echo(f"Trạm Văn Thư {VERSION}: {config.node.agency_name} — http://{h}:{p}/")
@@ -66,6 +70,12 @@ supervising_agency_name = "UBND Thành phố Hà Nội"
 host = "127.0.0.1"
 port = 8080
 
+[axis]
+# The local reference hub started by `make run` (vanthu hub serve --db hub/hub.db --port 8090).
+url = "http://127.0.0.1:8090"
+systemid = "000.00.99.H26"
+secret_file = "secrets/axis-secret"
+
 [signing]
 token_label = "vanthu-demo"
 softhsm2_conf = "token/softhsm2.conf"
@@ -83,6 +93,24 @@ purpose = "incoming"
 path = "scan/copies"
 purpose = "copy"
 """
+
+
+def ensure_demo_hub(demo_dir: Path, config: Config) -> Path:
+    """Register the demo office and its supervising agency on a local reference hub database."""
+    hub_db = demo_dir / "hub" / "hub.db"
+    db = HubDB(hub_db)
+    try:
+        office = db.add_agency(config.node.agency_code, config.node.agency_name,
+                               systemid=config.axis.systemid)
+        if config.node.supervising_agency_code:
+            db.add_agency(config.node.supervising_agency_code, config.node.supervising_agency_name)
+    finally:
+        db.close()
+    secret_file = config.axis.secret_file
+    if secret_file is not None and (not secret_file.exists()
+                                    or secret_file.read_text(encoding="utf-8").strip() != office.secret):
+        write_secret_file(secret_file, office.secret + "\n")
+    return hub_db
 
 
 def init_node(config: Config, *, staff: tuple[tuple[str, str, str, tuple[Role, ...]], ...],
@@ -133,6 +161,7 @@ def init(state: CliState, demo_dir: Path | None) -> None:
         token = ensure_demo_token(demo_dir, label=config.signing.token_label,
                                   agency_name=config.node.agency_name)
         ensure_demo_images(demo_dir / "signing", agency=config.node.agency_name)  # signing (issue 4)
+        ensure_demo_hub(demo_dir, config)
         staff = DEMO_STAFF
         credentials = demo_dir / "credentials.txt"
     else:
