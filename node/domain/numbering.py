@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from node.domain.clock import VN_TZ
+from node.domain.doctypes import ABBR_BY_TYPE, CONG_VAN, THU_CONG
 from node.domain.errors import DomainError
 
 
@@ -168,16 +169,9 @@ class NumberAllocator(Protocol):
 # -- ký hiệu ---------------------------------------------------------------------------------
 
 # Tên loại → chữ viết tắt (NĐ 30 Phụ lục III §I). Công văn and thư công have none.
-TYPE_ABBREVIATIONS: dict[str, str] = {
-    "Nghị quyết": "NQ", "Quyết định": "QĐ", "Chỉ thị": "CT", "Quy chế": "QC", "Quy định": "QyĐ",
-    "Thông cáo": "TC", "Thông báo": "TB", "Hướng dẫn": "HD", "Hợp đồng": "HĐ", "Chương trình": "CTr",
-    "Kế hoạch": "KH", "Phương án": "PA", "Đề án": "ĐA", "Dự án": "DA", "Báo cáo": "BC",
-    "Biên bản": "BB", "Tờ trình": "TTr", "Công điện": "CĐ", "Bản ghi nhớ": "BGN",
-    "Bản thỏa thuận": "BTT", "Giấy ủy quyền": "GUQ", "Giấy mời": "GM", "Giấy giới thiệu": "GGT",
-    "Giấy nghỉ phép": "GNP", "Phiếu gửi": "PG", "Phiếu chuyển": "PC", "Phiếu báo": "PB",
-    "Bản sao y": "SY", "Bản trích sao": "TrS", "Bản sao lục": "SL",
-}
-NO_ABBREVIATION_TYPES: frozenset[str] = frozenset({"Công văn", "Thư công"})
+# The NĐ 30 table lives in node.domain.doctypes (shared with field extraction from scans).
+TYPE_ABBREVIATIONS: dict[str, str] = dict(ABBR_BY_TYPE)
+NO_ABBREVIATION_TYPES: frozenset[str] = frozenset({CONG_VAN, THU_CONG})
 
 
 def normalize_type(type_name: str) -> str:
