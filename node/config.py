@@ -81,6 +81,7 @@ class AxisSection:
     outage_report_after_seconds: float = 900.0
     directory_refresh_hours: float = 24.0
     report_font: Path = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+    queue_stuck_minutes: float = 120.0
 
 
 @dataclass(frozen=True)

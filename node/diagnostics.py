@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import subprocess
+import tempfile
 import time
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+
+import httpx
+from cryptography import x509
 
 from node.config import Config
 from node.domain.clock import VN_TZ
 from node.domain.exchange import ExchangeStatus
 from node.domain.health import Check, Level, free_disk_check
+from node.errors import AxisAuthError, AxisError, NodeError
+from node.signing.probe import probe_token
+from node.signing.token import TokenSpec, read_pin_file
 from node.store.audit import verify_audit
 from node.store.backup import latest_backup, parse_backup_time
 from node.store.blobs import BlobState, BlobStore
 from node.store.db import Database
+from node.sync.client import VxpAxisClient
+from node.sync.engine import read_axis_secret
 
 
 def database_check(db: Database, *, full: bool) -> Check:
@@ -161,3 +173,241 @@ def scanner_check(config: Config, now: float | None = None, *, stuck_minutes: fl
                      "Chạy 'vanthu scanner status' để xem lỗi; kiểm tra dung lượng đĩa và OCR.", data)
     return Check("scanner", Level.GREEN,
                  f"Máy quét: {len(folders)} thư mục, {waiting} tệp đang xử lý.{note}", "", data)
+
+
+# -- issue 7: token, certificates, trust anchors, hub, clock, folders, OCR, queue ---------------------
+
+CERT_WARN_DAYS = 60
+
+
+def _load_cert(data: bytes) -> x509.Certificate:
+    if b"-----BEGIN" in data:
+        return x509.load_pem_x509_certificate(data)
+    return x509.load_der_x509_certificate(data)
+
+
+def _subject(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def token_check(config: Config) -> tuple[Check, list[tuple[str, x509.Certificate]]]:
+    """Token present and (with the agency PIN file) login works. Returns the certificates it holds."""
+    s = config.signing
+    if not s.token_label and not s.token_serial:
+        return Check("token", Level.YELLOW, "Chưa cấu hình token ký số (signing.token_label).",
+                     "Khai báo nhãn token trong mục [signing] để ký văn bản."), []
+    spec = TokenSpec(s.module, label=s.token_label, serial=s.token_serial)
+    data: dict[str, object] = {"token": spec.describe(), "pin_file": s.agency_pin_file is not None}
+    try:
+        pin = read_pin_file(s.agency_pin_file) if s.agency_pin_file is not None else None
+        probe = probe_token(spec, pin)
+    except NodeError as e:  # the messages of the signing adapter never contain the PIN
+        return Check("token", Level.RED, f"Token ký số không dùng được: {e.message}",
+                     "Cắm token, kiểm tra nhãn token và tệp PIN (quyền 0600), rồi chạy lại"
+                     " 'vanthu doctor'.", data), []
+    except Exception as e:  # a missing PKCS#11 module, a broken SoftHSM2 configuration
+        return Check("token", Level.RED,
+                     f"Không mở được token {spec.describe()}: {type(e).__name__}.",
+                     f"Kiểm tra thư viện PKCS#11 ({s.module}) và cấu hình token.", data), []
+    certs: list[tuple[str, x509.Certificate]] = []
+    for label, der in probe.certificates:
+        try:
+            certs.append((f"token:{label}", _load_cert(der)))
+        except ValueError:
+            continue
+    data["certificates"] = len(certs)
+    how = ("đăng nhập bằng PIN cơ quan thành công" if probe.logged_in
+           else "có mặt (không có tệp PIN để thử đăng nhập)")
+    return Check("token", Level.GREEN, f"Token {spec.describe()} {how}; {len(certs)} chứng thư.", "",
+                 data), certs
+
+
+def trust_anchor_check(config: Config) -> tuple[Check, list[tuple[str, x509.Certificate]]]:
+    anchors = config.signing.trust_anchors
+    if not anchors:
+        return Check("trust", Level.YELLOW, "Chưa khai báo chứng thư gốc tin cậy (signing.trust_anchors).",
+                     "Thêm chứng thư gốc của nhà cung cấp chữ ký số để kiểm tra chữ ký văn bản đến."), []
+    certs: list[tuple[str, x509.Certificate]] = []
+    bad: list[str] = []
+    for path in anchors:
+        try:
+            certs.append((str(path), _load_cert(path.read_bytes())))
+        except (OSError, ValueError) as e:
+            bad.append(f"{path} ({type(e).__name__})")
+    data = {"anchors": len(anchors), "loaded": len(certs)}
+    if bad:
+        return Check("trust", Level.RED, "Không đọc được chứng thư gốc: " + "; ".join(bad) + ".",
+                     "Chép lại tệp chứng thư gốc (PEM hoặc DER) đúng đường dẫn trong signing.trust_anchors.",
+                     data), certs
+    return Check("trust", Level.GREEN, f"Đã nạp {len(certs)} chứng thư gốc tin cậy.", "", data), certs
+
+
+def certificate_check(certs: list[tuple[str, x509.Certificate]], now: datetime, *,
+                      warn_days: int = CERT_WARN_DAYS) -> Check:
+    """Expiry of the certificates on the token and of the trust anchors."""
+    if not certs:
+        return Check("certs", Level.GREEN, "Không có chứng thư nào để kiểm tra hạn.")
+    expired: list[str] = []
+    soon: list[str] = []
+    for where, cert in certs:
+        until = cert.not_valid_after_utc
+        name = f"{_subject(cert)} ({where}, hết hạn {until.astimezone(VN_TZ):%d/%m/%Y})"
+        if until <= now:
+            expired.append(name)
+        elif until - now <= timedelta(days=warn_days):
+            soon.append(name)
+    data = {"certificates": len(certs), "expired": len(expired), "expiring": len(soon)}
+    if expired:
+        return Check("certs", Level.RED, "Chứng thư số đã hết hạn: " + "; ".join(expired) + ".",
+                     "Liên hệ nhà cung cấp chữ ký số để gia hạn/cấp lại chứng thư ngay.", data)
+    if soon:
+        return Check("certs", Level.YELLOW,
+                     f"Chứng thư số sắp hết hạn trong {warn_days} ngày: " + "; ".join(soon) + ".",
+                     "Làm thủ tục gia hạn chứng thư số với nhà cung cấp.", data)
+    return Check("certs", Level.GREEN, f"{len(certs)} chứng thư số còn hạn trên {warn_days} ngày.", "", data)
+
+
+def _hub_date(url: str, timeout: float) -> datetime | None:
+    """The Date header of any answer of the hub (None when it sends none)."""
+    r = httpx.get(url.rstrip("/") + "/", timeout=timeout)
+    value = r.headers.get("date")
+    if not value:
+        return None
+    return parsedate_to_datetime(value)
+
+
+def hub_checks(config: Config, status: ExchangeStatus, now: datetime) -> list[Check]:
+    """The link (merged with the queue state of :func:`axis_check`), credentials and clock offset."""
+    link = axis_check(config, status)
+    if not config.axis.url:
+        return [link]
+    a = config.axis
+    timeout = min(a.request_timeout_seconds, 10.0)
+    try:
+        secret = read_axis_secret(a.secret_file)
+        client = VxpAxisClient(a.url, a.systemid or config.node.agency_code, secret, timeout=timeout)
+    except NodeError as e:
+        return [Check("axis", Level.RED, f"Cấu hình trục liên thông lỗi: {e.message}",
+                      "Kiểm tra axis.url, axis.systemid và tệp axis.secret_file.", link.data)]
+    try:
+        agencies = client.agencies()
+    except AxisAuthError as e:
+        return [Check("axis", Level.RED, f"Trục liên thông từ chối định danh của nút: {e.message}",
+                      "Kiểm tra axis.systemid và mã bí mật (axis.secret_file) với quản trị trục;"
+                      " gói tin vẫn chờ trong hàng đợi.", link.data)]
+    except AxisError as e:
+        return [Check("axis", Level.RED, f"Không kết nối được trục liên thông {a.url}: {e.message};"
+                      f" {status.queued} gói tin chờ gửi.",
+                      "Kiểm tra mạng và địa chỉ trục (axis.url). Văn bản vẫn xử lý nội bộ và tự gửi khi"
+                      " có kết nối.", link.data)]
+    finally:
+        client.close()
+    data = {**link.data, "agencies": len(agencies)}
+    if link.level is Level.GREEN:
+        link = Check("axis", Level.GREEN, f"Trục liên thông nhận định danh của nút ({len(agencies)} cơ quan);"
+                     f" {status.queued} gói tin chờ gửi.", "", data)
+    return [link, clock_check(a.url, now, timeout=timeout)]
+
+
+def clock_check(url: str, now: datetime, *, timeout: float = 10.0, warn_seconds: float = 60,
+                red_seconds: float = 300) -> Check:
+    try:
+        hub_now = _hub_date(url, timeout)
+    except (httpx.HTTPError, ValueError, TypeError) as e:
+        return Check("clock", Level.YELLOW, f"Không đọc được giờ của trục liên thông ({type(e).__name__}).",
+                     "Kiểm tra kết nối tới trục liên thông.")
+    if hub_now is None:
+        return Check("clock", Level.YELLOW, "Trục liên thông không gửi giờ (thiếu tiêu đề Date).",
+                     "Kiểm tra đồng hồ máy bằng NTP (timedatectl).")
+    offset = (now - hub_now).total_seconds()
+    data = {"offset_seconds": round(offset, 1)}
+    text = f"Đồng hồ máy {'nhanh' if offset > 0 else 'chậm'} {abs(offset):.0f} giây so với trục liên thông."
+    action = "Bật đồng bộ giờ (timedatectl set-ntp true) hoặc chỉnh lại giờ máy."
+    if abs(offset) > red_seconds:
+        return Check("clock", Level.RED, text + " Trục sẽ từ chối yêu cầu của nút.", action, data)
+    if abs(offset) > warn_seconds:
+        return Check("clock", Level.YELLOW, text, action, data)
+    return Check("clock", Level.GREEN, f"Đồng hồ khớp với trục liên thông (lệch {abs(offset):.0f} giây).",
+                 "", data)
+
+
+def folders_writable_check(config: Config) -> Check:
+    folders = config.scanner.folders
+    if not folders:
+        return Check("folders", Level.GREEN, "Chưa cấu hình thư mục máy quét.")
+    bad: list[str] = []
+    for folder in folders:
+        try:
+            fd, name = tempfile.mkstemp(prefix=".vanthu-doctor-", dir=folder.path)
+            os.close(fd)
+            os.unlink(name)
+        except OSError as e:
+            bad.append(f"{folder.path} ({e.strerror or type(e).__name__})")
+    if bad:
+        return Check("folders", Level.RED, "Không ghi được vào thư mục quét: " + "; ".join(bad) + ".",
+                     "Kiểm tra ổ/thư mục chia sẻ của máy quét đã gắn và cho phép ghi.",
+                     {"folders": len(folders), "unwritable": len(bad)})
+    return Check("folders", Level.GREEN, f"Ghi được vào {len(folders)} thư mục quét.", "",
+                 {"folders": len(folders)})
+
+
+def ocr_check(config: Config) -> Check:
+    lang = config.scanner.ocr_language
+    exe = shutil.which("tesseract")
+    if exe is None:
+        return Check("ocr", Level.RED, "Chưa cài bộ nhận dạng chữ (tesseract).",
+                     "Cài gói tesseract-ocr và tesseract-ocr-vie (provisioning/install-system-deps.sh).")
+    try:
+        proc = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return Check("ocr", Level.RED, f"tesseract không chạy được ({type(e).__name__}).",
+                     "Cài lại gói tesseract-ocr.")
+    langs = {line.strip() for line in proc.stdout.splitlines()[1:] if line.strip()}
+    wanted = set(lang.split("+"))
+    missing = sorted(wanted - langs)
+    if missing:
+        return Check("ocr", Level.RED, f"Thiếu dữ liệu nhận dạng tiếng {', '.join(missing)} cho tesseract.",
+                     "Cài gói tesseract-ocr-vie.", {"languages": sorted(langs)})
+    return Check("ocr", Level.GREEN, f"Bộ nhận dạng chữ sẵn sàng ({lang}).", "", {"language": lang})
+
+
+def queue_check(config: Config, status: ExchangeStatus, now: datetime) -> Check:
+    """The oldest unsent item older than ``axis.queue_stuck_minutes`` is red."""
+    limit = timedelta(minutes=config.axis.queue_stuck_minutes)
+    data: dict[str, object] = {"queued": status.queued, "stuck_minutes": config.axis.queue_stuck_minutes}
+    oldest = status.oldest_queued_at
+    if oldest is None:
+        return Check("queue", Level.GREEN, "Không có gói tin chờ gửi.", "", data)
+    age = now - oldest
+    data["oldest_minutes"] = round(age.total_seconds() / 60, 1)
+    if age > limit:
+        return Check("queue", Level.RED,
+                     f"Hàng đợi gửi bị tắc: gói tin cũ nhất chờ {age.total_seconds() / 60:.0f} phút"
+                     f" ({status.queued} gói).",
+                     "Xem 'vanthu sync status'; kiểm tra kết nối và định danh với trục liên thông.", data)
+    return Check("queue", Level.GREEN, f"{status.queued} gói tin chờ gửi, cũ nhất"
+                 f" {age.total_seconds() / 60:.0f} phút.", "", data)
+
+
+def doctor_checks(config: Config, source: Path | None, db: Database, blobs: BlobStore,
+                  status: ExchangeStatus, now: datetime) -> list[Check]:
+    """Every check of ``vanthu doctor`` (the slow ones included)."""
+    token, token_certs = token_check(config)
+    trust, anchor_certs = trust_anchor_check(config)
+    return [
+        config_check(config, source),
+        database_check(db, full=True),
+        disk_check(config),
+        blob_check(db, blobs),
+        audit_check(db),
+        backup_check(config, db, now),
+        token,
+        certificate_check(token_certs + anchor_certs, now),
+        trust,
+        *hub_checks(config, status, now),
+        queue_check(config, status, now),
+        scanner_check(config),
+        folders_writable_check(config),
+        ocr_check(config),
+    ]

@@ -236,7 +236,8 @@ def audit_verify(state: CliState) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @pass_state
 def doctor(state: CliState, as_json: bool) -> None:
-    """Check the node: database, disk, blob store, audit chain, config. Exit 0/1/2 by worst result."""
+    """Check the node: database, disk, blobs, audit, backup, token, certificates, trust anchors, hub,
+    clock, queue, scanner folders, OCR. Exit 0/1/2 by worst result."""
     try:
         config = state.config()
     except ConfigError as e:
@@ -245,16 +246,8 @@ def doctor(state: CliState, as_json: bool) -> None:
     else:
         node = open_node(config)
         try:
-            checks = [
-                diagnostics.config_check(config, state.config_path),
-                diagnostics.database_check(node.db, full=True),
-                diagnostics.disk_check(config),
-                diagnostics.blob_check(node.db, node.blobs),
-                diagnostics.audit_check(node.db),
-                diagnostics.backup_check(config, node.db, node.clock.now()),
-                diagnostics.axis_check(config, node.exchange.status()),
-                diagnostics.scanner_check(config),
-            ]
+            checks = diagnostics.doctor_checks(config, state.config_path, node.db, node.blobs,
+                                               node.exchange.status(), node.clock.now())
         finally:
             node.close()
     level = worst(checks)
