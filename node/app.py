@@ -6,12 +6,15 @@ import asyncio
 import logging
 import os
 import secrets
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 
@@ -34,6 +37,7 @@ from node.web.app import WebContext, build_web_app
 from node.web.passwords import Argon2Hasher
 
 log = logging.getLogger(__name__)
+HEALTH_CACHE_SECONDS = 30.0
 
 try:
     VERSION = version("vanthu-node")
@@ -72,6 +76,8 @@ class Node:
     users: SqliteUserStore = field(init=False)
     exchange: SqliteExchangeStore = field(init=False)
     scans: SqliteScanStore = field(init=False)
+    _health_cache: tuple[float, list[Check]] = field(init=False, default=(0.0, []))
+    _health_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.users = SqliteUserStore(self.db, self.clock)
@@ -82,7 +88,21 @@ class Node:
         self.db.close()
 
     def health(self) -> list[Check]:
-        return [diagnostics.database_check(self.db, full=False), diagnostics.disk_check(self.config)]
+        """The cheap checks of ``/healthz``, cached for HEALTH_CACHE_SECONDS (a token probe each call
+        would be too much for a monitor polling every few seconds)."""
+        with self._health_lock:
+            at, checks = self._health_cache
+            if checks and time.monotonic() - at < HEALTH_CACHE_SECONDS:
+                return checks
+            checks = diagnostics.health_checks(self.config, self.db, self.exchange.status(stuck_limit=0),
+                                               self.clock.now())
+            self._health_cache = (time.monotonic(), checks)
+            return checks
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The diagnostics bundle of the admin page (no secrets)."""
+        return diagnostics.bundle(self.config, self.db, self.blobs, self.exchange, self.clock.now(),
+                                  version=VERSION)
 
 
 def open_node(config: Config, *, clock: Clock | None = None) -> Node:
@@ -165,6 +185,7 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         lockout=LockoutPolicy(max_failures=config.web.login_max_failures,
                               lockout=timedelta(minutes=config.web.lockout_minutes)),
         health=node.health,
+        diagnostics=node.diagnostics,
         csrf_secret=read_or_create_secret(config.secrets_dir / "web.key"),
         sessions_dir=config.sessions_dir,
         session_max_age=timedelta(hours=config.web.session_hours),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import platform
 import shutil
 import sqlite3
 import subprocess
@@ -11,6 +13,7 @@ import time
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography import x509
@@ -18,7 +21,7 @@ from cryptography import x509
 from node.config import Config
 from node.domain.clock import VN_TZ
 from node.domain.exchange import ExchangeStatus
-from node.domain.health import Check, Level, free_disk_check
+from node.domain.health import Check, Level, free_disk_check, worst
 from node.errors import AxisAuthError, AxisError, NodeError
 from node.signing.probe import probe_token
 from node.signing.token import TokenSpec, read_pin_file
@@ -26,6 +29,7 @@ from node.store.audit import verify_audit
 from node.store.backup import latest_backup, parse_backup_time
 from node.store.blobs import BlobState, BlobStore
 from node.store.db import Database
+from node.store.exchange import SqliteExchangeStore
 from node.sync.client import VxpAxisClient
 from node.sync.engine import read_axis_secret
 
@@ -391,13 +395,13 @@ def queue_check(config: Config, status: ExchangeStatus, now: datetime) -> Check:
 
 
 def doctor_checks(config: Config, source: Path | None, db: Database, blobs: BlobStore,
-                  status: ExchangeStatus, now: datetime) -> list[Check]:
-    """Every check of ``vanthu doctor`` (the slow ones included)."""
+                  status: ExchangeStatus, now: datetime, *, full: bool = True) -> list[Check]:
+    """Every check of ``vanthu doctor`` (``full``: with the SQLite integrity check)."""
     token, token_certs = token_check(config)
     trust, anchor_certs = trust_anchor_check(config)
     return [
         config_check(config, source),
-        database_check(db, full=True),
+        database_check(db, full=full),
         disk_check(config),
         blob_check(db, blobs),
         audit_check(db),
@@ -411,3 +415,79 @@ def doctor_checks(config: Config, source: Path | None, db: Database, blobs: Blob
         folders_writable_check(config),
         ocr_check(config),
     ]
+
+
+def token_presence_check(config: Config) -> Check | None:
+    """Cheap: the configured token is there (no login). None when no token is configured."""
+    s = config.signing
+    if not s.token_label and not s.token_serial:
+        return None
+    spec = TokenSpec(s.module, label=s.token_label, serial=s.token_serial)
+    try:
+        probe_token(spec, None)
+    except Exception as e:  # NodeError from the adapter, or a missing/broken PKCS#11 module
+        detail = e.message if isinstance(e, NodeError) else type(e).__name__
+        return Check("token", Level.RED, f"Token ký số không dùng được: {detail}",
+                     "Cắm token và kiểm tra cấu hình [signing]; chạy 'vanthu doctor'.")
+    return Check("token", Level.GREEN, f"Token {spec.describe()} có mặt.")
+
+
+def health_checks(config: Config, db: Database, status: ExchangeStatus, now: datetime) -> list[Check]:
+    """The cheap checks behind ``/healthz`` (red means 503): database, disk, token present, queue."""
+    checks = [database_check(db, full=False), disk_check(config)]
+    token = token_presence_check(config)
+    if token is not None:
+        checks.append(token)
+    checks.append(queue_check(config, status, now))
+    return checks
+
+
+# -- the diagnostics bundle (admin page, support) ------------------------------------------------------
+
+SECRET_WORDS = ("secret", "pin", "password", "key")
+REDACTED = "<đã ẩn>"
+
+
+def redact_config(value: Any, key: str = "") -> Any:
+    """The configuration as plain JSON, with every secret and the path of every secret file hidden."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: redact_config(getattr(value, f.name), f.name) for f in dataclasses.fields(value)}
+    if any(w in key.lower() for w in SECRET_WORDS) and not key.endswith("_label") and value:
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: redact_config(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_config(v, key) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def bundle(config: Config, db: Database, blobs: BlobStore, exchange: SqliteExchangeStore, now: datetime,
+           *, version: str) -> dict[str, Any]:
+    """Everything support needs to diagnose the node, as JSON (no secrets, PINs or passwords)."""
+    status = exchange.status()
+    checks = doctor_checks(config, None, db, blobs, status, now, full=False)
+    outages = exchange.outages()[-50:]
+    return {
+        "generated_at": now.isoformat(),
+        "status": worst(checks).label,
+        "versions": {"vanthu-node": version, "python": platform.python_version(),
+                     "sqlite": sqlite3.sqlite_version, "platform": platform.platform()},
+        "checks": [c.as_dict() for c in checks],
+        "link": {"online": status.link.online, "since": _ts(status.link.since),
+                 "last_ok_at": _ts(status.link.last_ok_at), "last_error": status.link.last_error},
+        "outages": [{"started_at": _ts(o.started_at), "ended_at": _ts(o.ended_at),
+                     "duration_seconds": o.duration.total_seconds() if o.duration else None,
+                     "queued_at_start": o.queued_at_start, "max_queued": o.max_queued,
+                     "report_state": o.report_state, "last_error": o.last_error} for o in outages],
+        "queue": {"queued": status.queued, "oldest_queued_at": _ts(status.oldest_queued_at),
+                  "sent": status.sent, "rejected": status.rejected, "inbox": status.inbox,
+                  "stuck": [{"id": i.id, "document_id": i.document_id, "recipient": i.recipient_code,
+                             "attempts": i.attempts, "last_error": i.last_error} for i in status.stuck]},
+        "config": redact_config(config),
+    }

@@ -26,7 +26,7 @@ from litestar.types import ControllerRouterHandler
 from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirectory, UserLogins
 from node.domain.clock import Clock
 from node.domain.health import Check
-from node.web import auth, errors, pages
+from node.web import auth, diagnostics, errors, pages
 from node.web.sessions import RotatingSessionConfig
 
 HERE = Path(__file__).parent
@@ -51,6 +51,8 @@ class WebContext:
     secure_cookies: bool = False
     lifespans: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = ()
     extra_handlers: Sequence[ControllerRouterHandler] = field(default_factory=list)
+    # The diagnostics bundle of the admin page (checks, versions, redacted config, link history).
+    diagnostics: Callable[[], dict[str, Any]] | None = None
 
 
 def current_user(request: Request[Any, Any, Any]) -> User | None:
@@ -89,6 +91,7 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
         route_handlers=[
             *auth.handlers,
             *pages.handlers,
+            *diagnostics.handlers,
             *ctx.extra_handlers,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static",
                                        include_in_schema=False),
