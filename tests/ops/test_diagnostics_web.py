@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
-from node.app import create_app, write_secret_file
+from node.app import create_app, open_node, write_secret_file
+from node.domain.clock import FixedClock
 from node.signing.softhsm import DemoToken
 from tests.conftest import NodeDir, run_cli
+from tests.support.exchange import A, B, edoc
 from tests.web.test_login import login
 
 AXIS_SECRET = "axis-secret-value-7f3c9e"
@@ -108,3 +111,22 @@ def test_clerk_cannot_open_diagnostics(make_node: Callable[..., NodeDir]) -> Non
         assert client.get("/admin/chan-doan").status_code == 403
         assert client.get("/admin/chan-doan/goi.json").status_code == 403
         assert not re.search(r'href="/admin/chan-doan"', client.get("/").text)
+
+
+def test_healthz_503_when_queue_stuck(make_node: Callable[..., NodeDir]) -> None:
+    node = make_node("queue", extra='\n[axis]\nqueue_stuck_minutes = 30\n')
+    then = datetime.now(UTC) - timedelta(hours=2)
+    opened = open_node(node.config, clock=FixedClock(then))
+    try:
+        opened.exchange.enqueue(*edoc(A, B, 1), actor="test")
+    finally:
+        opened.close()
+    # No axis.url: no relay drains the queue, it just stays there.
+    with TestClient(app=create_app(node.config), base_url="http://127.0.0.1:8080") as client:
+        r = client.get("/healthz")
+        assert r.status_code == 503
+        queue = next(c for c in r.json()["checks"] if c["name"] == "queue")
+        assert queue["level"] == "red" and "tắc" in queue["message"]
+    with TestClient(app=create_app(node.config, clock=FixedClock(then + timedelta(minutes=5))),
+                    base_url="http://127.0.0.1:8080") as client:
+        assert client.get("/healthz").status_code == 200
