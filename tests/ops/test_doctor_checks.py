@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -230,3 +231,44 @@ def test_hub_credentials_stopped_and_cli(tmp_path: Path) -> None:
     line = next(x for x in proc.stdout.splitlines() if " axis " in x)
     assert line.startswith("[LỖI]") and "Không kết nối được trục liên thông" in line
     assert "[ OK ]   ocr" in proc.stdout
+
+
+@pytest.mark.hsm
+def test_cli_lines_and_exit_code(softhsm_token: DemoToken, tmp_path: Path) -> None:
+    """`vanthu doctor`: token absent, disk threshold and a scanner folder that is a file, each a red
+    line; exit code 2; --json names the same checks."""
+    not_dir = tmp_path / "scan-is-a-file"
+    not_dir.write_text("x")
+    config_path = tmp_path / "node.toml"
+    config_path.write_text(f"""
+[node]
+agency_code = "{A[0]}"
+agency_name = "{A[1]}"
+data_dir = "{tmp_path / 'data'}"
+
+[store]
+min_free_disk_mb = 1000000000
+
+[signing]
+softhsm2_conf = "{softhsm_token.conf}"
+token_label = "token-da-rut"
+agency_pin_file = "{softhsm_token.pin_file}"
+
+[[scanner.folders]]
+path = "{not_dir}"
+""", encoding="utf-8")
+    proc = subprocess.run([*VANTHU, "-c", str(config_path), "doctor"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = {x[9:].split()[0]: x
+             for x in proc.stdout.splitlines() if x.startswith("[")}
+    assert lines["token"].startswith("[LỖI]") and "token-da-rut" in lines["token"]
+    assert lines["disk"].startswith("[LỖI]") and "gần đầy" in lines["disk"]
+    assert lines["folders"].startswith("[LỖI]") and str(not_dir) in lines["folders"]
+    assert softhsm_token.user_pin not in proc.stdout + proc.stderr
+    js = subprocess.run([*VANTHU, "-c", str(config_path), "doctor", "--json"], capture_output=True,
+                        text=True, cwd=ROOT, timeout=120)
+    assert js.returncode == 2
+    levels = {c["name"]: c["level"] for c in json.loads(js.stdout)["checks"]}
+    assert levels["token"] == levels["disk"] == levels["folders"] == "red"
+    assert levels["database"] == "green"
