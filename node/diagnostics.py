@@ -300,8 +300,8 @@ def hub_checks(config: Config, status: ExchangeStatus, now: datetime) -> list[Ch
         return [Check("axis", Level.RED, f"Trục liên thông từ chối định danh của nút: {e.message}",
                       "Kiểm tra axis.systemid và mã bí mật (axis.secret_file) với quản trị trục;"
                       " gói tin vẫn chờ trong hàng đợi.", link.data)]
-    except AxisError as e:
-        return [Check("axis", Level.RED, f"Không kết nối được trục liên thông {a.url}: {e.message};"
+    except AxisError as e:  # like axis_check: the office keeps working; the queue check turns red
+        return [Check("axis", Level.YELLOW, f"Không kết nối được trục liên thông {a.url}: {e.message};"
                       f" {status.queued} gói tin chờ gửi.",
                       "Kiểm tra mạng và địa chỉ trục (axis.url). Văn bản vẫn xử lý nội bộ và tự gửi khi"
                       " có kết nối.", link.data)]

@@ -20,12 +20,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from node import diagnostics
-from node.app import write_secret_file
+from node.app import open_node, write_secret_file
 from node.config import config_from_dict
+from node.domain.clock import FixedClock
 from node.domain.exchange import ExchangeStatus, LinkState
 from node.domain.health import Level
 from node.signing.softhsm import DemoToken
-from tests.support.exchange import VANTHU, A, make_hub, write_toml
+from tests.support.exchange import VANTHU, A, B, edoc, make_hub, write_toml
 from tests.support.tools import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,10 +219,17 @@ def test_hub_credentials_stopped_and_cli(tmp_path: Path) -> None:
     finally:
         hub.stop()
     down = diagnostics.hub_checks(cfg(tmp_path, axis=axis), status(3), datetime.now(UTC))
-    assert down[0].level is Level.RED
+    assert down[0].level is Level.YELLOW  # the office keeps working offline; the queue check goes red
     assert "Không kết nối được" in down[0].message and "3 gói" in down[0].message
 
-    # The CLI with the hub stopped: the axis line is red and the exit code is 2.
+    # The CLI with the hub stopped and a package waiting longer than axis.queue_stuck_minutes:
+    # the axis line says the hub is unreachable, the queue line is red, the exit code is 2.
+    config = cfg(tmp_path, axis=axis)
+    opened = open_node(config, clock=FixedClock(datetime.now(UTC) - timedelta(hours=3)))
+    try:
+        opened.exchange.enqueue(*edoc(A, B, 1), actor="test")
+    finally:
+        opened.close()
     config_path = write_toml(tmp_path / "node.toml", {
         "node": {"agency_code": A[0], "agency_name": A[1], "data_dir": str(tmp_path / "data")},
         "axis": axis})
@@ -229,7 +237,9 @@ def test_hub_credentials_stopped_and_cli(tmp_path: Path) -> None:
                           cwd=ROOT, timeout=120)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     line = next(x for x in proc.stdout.splitlines() if " axis " in x)
-    assert line.startswith("[LỖI]") and "Không kết nối được trục liên thông" in line
+    assert line.startswith("[CHÚ Ý]") and "Không kết nối được trục liên thông" in line
+    queue = next(x for x in proc.stdout.splitlines() if " queue " in x)
+    assert queue.startswith("[LỖI]") and "tắc" in queue
     assert "[ OK ]   ocr" in proc.stdout
 
 
