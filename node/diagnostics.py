@@ -301,10 +301,13 @@ def hub_checks(config: Config, status: ExchangeStatus, now: datetime) -> list[Ch
                       "Kiểm tra axis.systemid và mã bí mật (axis.secret_file) với quản trị trục;"
                       " gói tin vẫn chờ trong hàng đợi.", link.data)]
     except AxisError as e:  # like axis_check: the office keeps working; the queue check turns red
-        return [Check("axis", Level.YELLOW, f"Không kết nối được trục liên thông {a.url}: {e.message};"
+        if status.link.online is False:  # the workers saw it too: keep their "since when"
+            return [Check("axis", Level.YELLOW, f"{link.message} Kiểm tra lại: {e.message}.", link.action,
+                          link.data)]
+        return [Check("axis", Level.YELLOW, f"Mất kết nối với trục liên thông {a.url}: {e.message};"
                       f" {status.queued} gói tin chờ gửi.",
                       "Kiểm tra mạng và địa chỉ trục (axis.url). Văn bản vẫn xử lý nội bộ và tự gửi khi"
-                      " có kết nối.", link.data)]
+                      " có kết nối ('vanthu sync status').", link.data)]
     finally:
         client.close()
     data = {**link.data, "agencies": len(agencies)}

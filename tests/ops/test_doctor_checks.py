@@ -220,7 +220,7 @@ def test_hub_credentials_stopped_and_cli(tmp_path: Path) -> None:
         hub.stop()
     down = diagnostics.hub_checks(cfg(tmp_path, axis=axis), status(3), datetime.now(UTC))
     assert down[0].level is Level.YELLOW  # the office keeps working offline; the queue check goes red
-    assert "Không kết nối được" in down[0].message and "3 gói" in down[0].message
+    assert "Mất kết nối" in down[0].message and "3 gói" in down[0].message
 
     # The CLI with the hub stopped and a package waiting longer than axis.queue_stuck_minutes:
     # the axis line says the hub is unreachable, the queue line is red, the exit code is 2.
@@ -237,7 +237,7 @@ def test_hub_credentials_stopped_and_cli(tmp_path: Path) -> None:
                           cwd=ROOT, timeout=120)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     line = next(x for x in proc.stdout.splitlines() if " axis " in x)
-    assert line.startswith("[CHÚ Ý]") and "Không kết nối được trục liên thông" in line
+    assert line.startswith("[CHÚ Ý]") and "Mất kết nối với trục liên thông" in line
     queue = next(x for x in proc.stdout.splitlines() if " queue " in x)
     assert queue.startswith("[LỖI]") and "tắc" in queue
     assert "[ OK ]   ocr" in proc.stdout
