@@ -27,6 +27,7 @@ from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirect
 from node.domain.clock import Clock
 from node.domain.health import Check
 from node.web import auth, diagnostics, errors, pages
+from node.web.auth import session_user
 from node.web.sessions import RotatingSessionConfig
 
 HERE = Path(__file__).parent
@@ -62,17 +63,9 @@ def current_user(request: Request[Any, Any, Any]) -> User | None:
 
 async def _load_user(request: Request[Any, Any, Any]) -> Response[Any] | None:
     """Attach the logged-in user to the request, or send the browser to the login page."""
-    ctx: WebContext = request.app.state.ctx
-    request.state.user = None
-    uid = request.session.get("uid") if "session" in request.scope else None
-    if uid is not None:
-        user = ctx.directory.get(int(uid))
-        if user is not None and user.active:
-            request.state.user = user
-        else:
-            request.clear_session()
+    user = session_user(request)
     path = request.url.path
-    if request.state.user is None and not path.startswith(PUBLIC_PREFIXES):
+    if user is None and not path.startswith(PUBLIC_PREFIXES):
         target = "/login" if path == "/" else f"/login?next={path}"
         if request.headers.get("hx-request") == "true":
             return Response(content="", status_code=204, headers={"HX-Redirect": target})

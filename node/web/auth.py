@@ -54,11 +54,34 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(path="/login", status_code=303)
 
 
+def session_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
+    """The logged-in user of this request (looked up once, then kept on the connection state).
+
+    Route guards run before the app's ``before_request`` hook, so both use this.
+    """
+    state = connection.state
+    if getattr(state, "user_loaded", False):
+        user: User | None = getattr(state, "user", None)
+        return user
+    state.user_loaded = True
+    state.user = None
+    if "session" not in connection.scope:
+        return None
+    uid = connection.session.get("uid")
+    if uid is not None:
+        found = connection.app.state.ctx.directory.get(int(uid))
+        if found is not None and found.active:
+            state.user = found
+        else:
+            connection.clear_session()  # a deleted or disabled account ends its sessions
+    return state.user  # type: ignore[no-any-return]
+
+
 def requires(*roles: Role) -> Any:
     """A guard: the logged-in user must hold one of ``roles`` (admins pass everywhere)."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user: User | None = getattr(connection.state, "user", None)
+        user = session_user(connection)
         if user is None:
             raise NotAuthorizedException("Cần đăng nhập.")
         if not user.has_any(Role.ADMIN, *roles):

@@ -20,14 +20,10 @@ from node.web.auth import requires
 LEVEL_LABELS = {"green": "Bình thường", "yellow": "Cần chú ý", "red": "Lỗi"}
 
 
-# Litestar runs route guards BEFORE the app's before_request hook that loads request.state.user
-# (node.web.app._load_user), so ``guards=[requires(...)]`` would always see no user: the guard is
-# applied here, inside the handler, once the user is loaded.
-_ADMIN_ONLY = requires(Role.ADMIN)
+ADMIN_ONLY = [requires(Role.ADMIN)]
 
 
 async def _bundle(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    _ADMIN_ONLY(request, request.route_handler)
     ctx = request.app.state.ctx
     if ctx.diagnostics is None:
         raise NotFoundException("Chức năng chẩn đoán chưa được bật.")
@@ -35,13 +31,13 @@ async def _bundle(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return result
 
 
-@get("/admin/chan-doan", name="diagnostics")
+@get("/admin/chan-doan", name="diagnostics", guards=ADMIN_ONLY)
 async def diagnostics_page(request: Request[Any, Any, Any]) -> Template:
     bundle = await _bundle(request)
     return Template("admin/diagnostics.html", context={"b": bundle, "labels": LEVEL_LABELS})
 
 
-@get("/admin/chan-doan/goi.json", name="diagnostics-bundle")
+@get("/admin/chan-doan/goi.json", name="diagnostics-bundle", guards=ADMIN_ONLY)
 async def diagnostics_bundle(request: Request[Any, Any, Any]) -> Response[bytes]:
     bundle = await _bundle(request)
     stamp = str(bundle.get("generated_at", ""))[:19].replace(":", "").replace("-", "")

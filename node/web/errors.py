@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from node.domain.errors import DomainError
 from node.edxml.errors import PackageError
@@ -52,6 +52,8 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     detail = str(exc.detail or "")
     if isinstance(exc, PermissionDeniedException) and "csrf" in detail.lower():
         return _answer(request, 403, "csrf_failed", CSRF_MESSAGE)
+    if status == 401 and not _wants_json(request):  # a guard met an anonymous browser
+        return Redirect(path=f"/login?next={request.url.path}")
     if isinstance(exc, NotFoundException):
         return _answer(request, 404, "not_found", MESSAGES[404])
     message = detail if detail and not detail.isascii() else MESSAGES.get(status, MESSAGES[400])

@@ -162,3 +162,13 @@ def test_session_id_changes_at_login(client: TestClient, node_with_user) -> None
     issued = r.headers.get("set-cookie", "")
     assert issued.startswith("session=") and planted not in issued
     assert client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_guarded_route_sends_anonymous_to_login_and_refuses_other_roles(client: TestClient,
+                                                                         node_with_user) -> None:
+    r = client.get("/admin/chan-doan", follow_redirects=False)
+    assert r.status_code in (302, 303) and r.headers["location"].startswith("/login")
+    _, password = node_with_user
+    login(client, "vanthu", password)  # a clerk: the role guard answers, in Vietnamese
+    denied = client.get("/admin/chan-doan")
+    assert denied.status_code == 403 and "không có quyền" in denied.text
