@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.tools import require
+from tests.support.tools import tmpfs
 
 
 class Writer:
@@ -58,12 +58,5 @@ def writer_factory() -> Iterator[type[Writer]]:
 @pytest.fixture
 def full_medium(tmp_path: Path) -> Iterator[Path]:
     """A 1 MB tmpfs: a backup medium that fills up (needs root and mount, as in the CI container)."""
-    mnt = tmp_path / "tiny-medium"
-    mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
-                          capture_output=True, text=True)
-    require(proc.returncode == 0, f"mounting a 1 MB tmpfs ({proc.stderr.strip()})")
-    try:
+    with tmpfs(tmp_path / "tiny-medium", "size=1m", "mounting a 1 MB tmpfs") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)

@@ -27,7 +27,7 @@ from node.domain.exchange import ExchangeStatus, LinkState
 from node.domain.health import Level
 from node.signing.softhsm import DemoToken
 from tests.support.exchange import VANTHU, A, B, edoc, make_hub, write_toml
-from tests.support.tools import require
+from tests.support.tools import tmpfs
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(UTC)
@@ -119,15 +119,8 @@ def test_disk_threshold_red(tmp_path: Path) -> None:
 
 @pytest.fixture
 def ro_mount(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "ro-scan"
-    mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mnt)],
-                          capture_output=True, text=True)
-    require(proc.returncode == 0, f"mounting a read-only tmpfs ({proc.stderr.strip()})")
-    try:
+    with tmpfs(tmp_path / "ro-scan", "ro,size=1m", "mounting a read-only tmpfs") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def test_scanner_folder_unwritable(tmp_path: Path, ro_mount: Path) -> None:

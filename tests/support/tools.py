@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,3 +33,16 @@ def require_tool(name: str) -> str:
 def require_file(path: Path, what: str) -> Path:
     require(path.exists(), f"{what} ({path})")
     return path
+
+
+@contextmanager
+def tmpfs(mountpoint: Path, options: str, what: str) -> Iterator[Path]:
+    """Mount a small tmpfs (as root, as CI runs) for the test's lifetime; unmount afterwards."""
+    mountpoint.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mountpoint)],
+                          capture_output=True, text=True)
+    require(proc.returncode == 0, f"{what} ({proc.stderr.strip()})")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
