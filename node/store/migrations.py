@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from node.domain.categories import DEFAULT_TYPE_ROWS
 from node.domain.holidays_vn import DEFAULT_HOLIDAY_ROWS
 
 migrations = Migrations("vanthu")
@@ -340,3 +341,161 @@ def m_calendar_0001_holidays(db: Database) -> None:
     )
     db.conn.executemany("INSERT INTO holiday (day, kind, name, note) VALUES (?, ?, ?, ?)",
                         DEFAULT_HOLIDAY_ROWS)
+
+
+@migrations(name="documents_0001_tables")
+def documents_0001_tables(db: Database) -> None:
+    """Văn bản đến / đi, deliveries, assignees, notifications, hồ sơ, meetings, signature reports.
+
+    Each document row holds the whole domain record as JSON (``data``, node/store/codec.py) plus
+    the columns lists, filters, reports and search need; the store rewrites both in the same
+    transaction, so the columns are always the record's. ``version`` counts saves.
+    """
+    db.executescript(
+        """
+        CREATE TABLE doc_in (
+            id             INTEGER PRIMARY KEY,
+            ref            TEXT NOT NULL UNIQUE,
+            state          TEXT NOT NULL,
+            subject        TEXT NOT NULL DEFAULT '',
+            type_name      TEXT NOT NULL DEFAULT '',
+            code           TEXT NOT NULL DEFAULT '',
+            issuer_code    TEXT NOT NULL DEFAULT '',
+            issuer_name    TEXT NOT NULL DEFAULT '',
+            issued_date    TEXT,
+            document_id    TEXT NOT NULL DEFAULT '',
+            sender_code    TEXT NOT NULL DEFAULT '',
+            channel        TEXT NOT NULL CHECK (channel IN ('axis', 'paper')),
+            priority       INTEGER NOT NULL DEFAULT 0,
+            secrecy        INTEGER NOT NULL DEFAULT 0,
+            received_at    TEXT NOT NULL,
+            register_code  TEXT NOT NULL DEFAULT '',
+            arrival_year   INTEGER,
+            arrival_number INTEGER,
+            arrival_date   TEXT,
+            due_date       TEXT,
+            done_at        TEXT,
+            recall_pending INTEGER NOT NULL DEFAULT 0,
+            integrity_ok   INTEGER,
+            inbox_id       INTEGER REFERENCES axis_inbox(id),
+            scan_id        INTEGER,
+            data           TEXT NOT NULL,
+            version        INTEGER NOT NULL DEFAULT 1,
+            updated_at     TEXT NOT NULL
+        );
+        CREATE INDEX doc_in_received ON doc_in (received_at DESC);
+        CREATE INDEX doc_in_state ON doc_in (state, received_at DESC);
+        CREATE INDEX doc_in_due ON doc_in (due_date) WHERE due_date IS NOT NULL;
+        CREATE INDEX doc_in_document_id ON doc_in (document_id, sender_code);
+        CREATE INDEX doc_in_register ON doc_in (register_code, arrival_year, arrival_number);
+        CREATE INDEX doc_in_issued ON doc_in (issued_date);
+
+        CREATE TABLE doc_out (
+            id             INTEGER PRIMARY KEY,
+            ref            TEXT NOT NULL UNIQUE,
+            state          TEXT NOT NULL,
+            subject        TEXT NOT NULL DEFAULT '',
+            type_name      TEXT NOT NULL DEFAULT '',
+            code           TEXT NOT NULL DEFAULT '',
+            issued_date    TEXT,
+            document_id    TEXT NOT NULL DEFAULT '',
+            author         TEXT NOT NULL,
+            category       TEXT NOT NULL,
+            priority       INTEGER NOT NULL DEFAULT 0,
+            secrecy        INTEGER NOT NULL DEFAULT 0,
+            created_at     TEXT NOT NULL,
+            register_code  TEXT NOT NULL DEFAULT '',
+            number_year    INTEGER,
+            code_number    TEXT NOT NULL DEFAULT '',
+            published_at   TEXT,
+            due_date       TEXT,
+            data           TEXT NOT NULL,
+            version        INTEGER NOT NULL DEFAULT 1,
+            updated_at     TEXT NOT NULL
+        );
+        CREATE INDEX doc_out_created ON doc_out (created_at DESC);
+        CREATE INDEX doc_out_state ON doc_out (state, created_at DESC);
+        CREATE INDEX doc_out_document_id ON doc_out (document_id);
+        CREATE INDEX doc_out_register ON doc_out (register_code, number_year);
+        CREATE INDEX doc_out_published ON doc_out (published_at);
+
+        CREATE TABLE doc_delivery (
+            doc_id       INTEGER NOT NULL REFERENCES doc_out(id) ON DELETE CASCADE,
+            organ_id     TEXT NOT NULL,
+            organ_name   TEXT NOT NULL DEFAULT '',
+            channel      TEXT NOT NULL,
+            state        TEXT NOT NULL,
+            description  TEXT NOT NULL DEFAULT '',
+            recall_reply TEXT,
+            updated_at   TEXT NOT NULL,
+            PRIMARY KEY (doc_id, organ_id)
+        );
+        CREATE INDEX doc_delivery_state ON doc_delivery (state);
+
+        CREATE TABLE doc_assignee (
+            doc_id    INTEGER NOT NULL REFERENCES doc_in(id) ON DELETE CASCADE,
+            kind      TEXT NOT NULL CHECK (kind IN ('unit', 'user')),
+            ref       TEXT NOT NULL,
+            name      TEXT NOT NULL DEFAULT '',
+            lead      INTEGER NOT NULL CHECK (lead IN (0, 1)),
+            due_date  TEXT,
+            PRIMARY KEY (doc_id, kind, ref)
+        );
+        CREATE INDEX doc_assignee_ref ON doc_assignee (kind, ref);
+
+        CREATE TABLE notification (
+            id           INTEGER PRIMARY KEY,
+            target       TEXT NOT NULL,
+            message      TEXT NOT NULL,
+            document_ref TEXT NOT NULL DEFAULT '',
+            created_at   TEXT NOT NULL,
+            read_at      TEXT
+        );
+        CREATE INDEX notification_target ON notification (target, read_at, id DESC);
+
+        CREATE TABLE dossier (
+            file_code  TEXT PRIMARY KEY,
+            title      TEXT NOT NULL,
+            year       INTEGER NOT NULL,
+            state      TEXT NOT NULL,
+            data       TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE dossier_member (
+            file_code TEXT NOT NULL REFERENCES dossier(file_code) ON DELETE CASCADE,
+            doc_ref   TEXT NOT NULL,
+            PRIMARY KEY (file_code, doc_ref)
+        );
+        CREATE INDEX dossier_member_doc ON dossier_member (doc_ref);
+
+        CREATE TABLE meeting (
+            document_ref TEXT PRIMARY KEY,
+            start_at     TEXT NOT NULL,
+            status       TEXT NOT NULL,
+            data         TEXT NOT NULL
+        );
+        CREATE INDEX meeting_start ON meeting (start_at);
+
+        CREATE TABLE signature_report (
+            blob_sha256 TEXT PRIMARY KEY,
+            ok          INTEGER NOT NULL,
+            report      TEXT NOT NULL,
+            checked_at  TEXT NOT NULL
+        );
+
+        CREATE TABLE doc_type_rule (
+            type_name         TEXT PRIMARY KEY,
+            category          TEXT NOT NULL,
+            needs_attachment  INTEGER NOT NULL DEFAULT 0,
+            needs_legal_basis INTEGER NOT NULL DEFAULT 0
+        );
+
+        ALTER TABLE axis_inbox ADD COLUMN intake_state TEXT NOT NULL DEFAULT 'pending';
+        ALTER TABLE axis_inbox ADD COLUMN intake_error TEXT;
+        ALTER TABLE axis_inbox ADD COLUMN doc_ref TEXT;
+        CREATE INDEX axis_inbox_intake ON axis_inbox (intake_state, id) WHERE intake_state = 'pending';
+        """
+    )
+    db.conn.executemany("INSERT INTO doc_type_rule (type_name, category, needs_legal_basis, needs_attachment)"
+                        " VALUES (?, ?, ?, ?)",
+                        [(name, cat.value, int(basis), int(attach)) for name, cat, basis, attach in DEFAULT_TYPE_ROWS])
