@@ -8,6 +8,7 @@ PACKAGES=(
   tesseract-ocr tesseract-ocr-vie
   ghostscript qpdf unpaper pngquant poppler-utils
   chromium fonts-noto-core fonts-dejavu-core
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1
   sqlite3 make git ca-certificates
   systemd
 )
