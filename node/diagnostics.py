@@ -63,7 +63,7 @@ def disk_check(config: Config) -> Check:
 
 def blob_check(db: Database, blobs: BlobStore, *, rehash: bool = False) -> Check:
     missing = corrupt = 0
-    rows = db.query("SELECT sha256 FROM blob")
+    rows = db.query("SELECT sha256 FROM blob WHERE destroyed_at IS NULL")
     for r in rows:
         sha = r["sha256"]
         if rehash:

@@ -190,7 +190,7 @@ def verify(state: CliState) -> None:
     """Re-hash every stored file; report missing or corrupt ones (exit 1 if any)."""
     node = open_node(state.config())
     try:
-        rows = node.db.query("SELECT sha256 FROM blob ORDER BY sha256")
+        rows = node.db.query("SELECT sha256 FROM blob WHERE destroyed_at IS NULL ORDER BY sha256")
         bad = 0
         known = set()
         for r in rows:

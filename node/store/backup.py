@@ -200,7 +200,10 @@ def inspect_database(path: Path) -> DbFacts:
         applied = [m.name for m in migrations.applied(sqlite_utils.Database(conn))]
         report = verify_audit(conn)
         head = conn.execute("SELECT last_hash FROM audit_head WHERE id = 1").fetchone()
-        blobs = [(str(r[0]), int(r[1])) for r in conn.execute("SELECT sha256, size FROM blob")]
+        # Older databases (a copy made before the migrations) have no destroyed_at column.
+        live = (" WHERE destroyed_at IS NULL" if any(r[1] == "destroyed_at" for r in
+                                                     conn.execute("PRAGMA table_info(blob)")) else "")
+        blobs = [(str(r[0]), int(r[1])) for r in conn.execute(f"SELECT sha256, size FROM blob{live}")]
     except sqlite3.Error as e:
         raise BackupError(f"{path}: cannot read the database copy ({e})") from e
     finally:

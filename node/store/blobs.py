@@ -118,6 +118,16 @@ class BlobStore:
                 tmp.unlink()
             raise
 
+    def destroy(self, sha256: str) -> bool:
+        """Delete a blob's file for good (content of a recalled document); True if it was there."""
+        path = self.path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
+
     # -- reading -----------------------------------------------------------------------------
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()

@@ -490,6 +490,10 @@ def documents_0001_tables(db: Database) -> None:
             needs_legal_basis INTEGER NOT NULL DEFAULT 0
         );
 
+        -- A recalled document's content is destroyed (NĐ 30 Điều 18.4.b): its files are deleted and
+        -- their rows kept with the time, so verify and backups skip them and the record stays.
+        ALTER TABLE blob ADD COLUMN destroyed_at TEXT;
+
         ALTER TABLE axis_inbox ADD COLUMN intake_state TEXT NOT NULL DEFAULT 'pending';
         ALTER TABLE axis_inbox ADD COLUMN intake_error TEXT;
         ALTER TABLE axis_inbox ADD COLUMN doc_ref TEXT;
@@ -498,4 +502,5 @@ def documents_0001_tables(db: Database) -> None:
     )
     db.conn.executemany("INSERT INTO doc_type_rule (type_name, category, needs_legal_basis, needs_attachment)"
                         " VALUES (?, ?, ?, ?)",
-                        [(name, cat.value, int(basis), int(attach)) for name, cat, basis, attach in DEFAULT_TYPE_ROWS])
+                        [(name, cat.value, int(basis), int(attach))
+                         for name, cat, basis, attach in DEFAULT_TYPE_ROWS])
