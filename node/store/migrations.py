@@ -504,3 +504,18 @@ def documents_0001_tables(db: Database) -> None:
                         " VALUES (?, ?, ?, ?)",
                         [(name, cat.value, int(basis), int(attach))
                          for name, cat, basis, attach in DEFAULT_TYPE_ROWS])
+
+
+@migrations(name="lists_0001_indexes")
+def lists_0001_indexes(db: Database) -> None:
+    """Indexes of the list pages and the dashboard (node/store/lists.py): distinct issuers and
+    issuer filter, type filter, open documents by deadline, pending recall requests."""
+    db.executescript(
+        """
+        CREATE INDEX doc_in_issuer ON doc_in (issuer_name, received_at);
+        CREATE INDEX doc_in_type ON doc_in (type_name, received_at);
+        CREATE INDEX doc_in_open_due ON doc_in (due_date)
+            WHERE state IN ('received', 'accepted', 'presented', 'assigned', 'processing');
+        CREATE INDEX doc_in_recall_pending ON doc_in (received_at) WHERE recall_pending = 1;
+        """
+    )

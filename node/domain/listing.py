@@ -1,0 +1,241 @@
+"""What the list pages and the search page ask for, and what they get back (read side, pure).
+
+The store answers from the list columns of ``doc_in`` / ``doc_out`` (never decoding the JSON
+record), so the shapes here are small: enough for one table row. Ports as ``typing.Protocol``;
+the SQLite adapters are ``node.store.lists.SqliteLists`` and ``node.store.search.SqliteSearchIndex``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from node.domain.incoming import INCOMING_STATE_VI, IncomingState
+from node.domain.outgoing import OUTGOING_STATE_VI, OutgoingState
+
+# States in which a văn bản đến still waits for someone (deadlines count, "việc của tôi").
+OPEN_INCOMING: tuple[str, ...] = (IncomingState.RECEIVED.value, IncomingState.ACCEPTED.value,
+                                  IncomingState.PRESENTED.value, IncomingState.ASSIGNED.value,
+                                  IncomingState.PROCESSING.value)
+# After assignment: the work a unit or a person does ("việc của tôi").
+WORKING_INCOMING: tuple[str, ...] = (IncomingState.ASSIGNED.value, IncomingState.PROCESSING.value)
+
+KIND_LABELS: dict[str, str] = {"in": "Văn bản đến", "out": "Văn bản đi", "scan": "Bản số hóa"}
+
+
+def state_label(kind: str, state: str) -> str:
+    """The Vietnamese name of a document state ("" when unknown)."""
+    try:
+        if kind == "in":
+            return INCOMING_STATE_VI[IncomingState(state)]
+        if kind == "out":
+            return OUTGOING_STATE_VI[OutgoingState(state)]
+    except ValueError:
+        pass
+    return ""
+
+
+def ref_id(ref: str) -> int | None:
+    """The number in a document ref: "in:42" → 42, "42" → 42; None when there is none."""
+    tail = ref.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def ref_url(kind: str, ref: str) -> str:
+    """The page of a search hit or list row.
+
+    in:42 → /van-ban-den/42, out:7 → /van-ban-di/7, scan 3 → /so-hoa/3.
+    """
+    number = ref_id(ref)
+    base = {"in": "/van-ban-den", "out": "/van-ban-di", "scan": "/so-hoa"}.get(kind)
+    if base is None or number is None:
+        return ""
+    return f"{base}/{number}"
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """Filters of the văn bản đến / đi lists; every field optional (None or "" = any).
+
+    ``date_from``/``date_to`` bound the day received (đến) or created (đi), both included;
+    ``year`` is the calendar year of that day; ``query`` is searched in the full-text index
+    (folded: "da nang" finds "Đà Nẵng"); ``issuer`` is part of the issuing agency's name, any
+    case and marks, or its exact code.
+    """
+
+    state: str | None = None
+    states: tuple[str, ...] = ()
+    type_name: str = ""
+    issuer: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    register_code: str = ""
+    year: int | None = None
+    priority: int | None = None
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingRow:
+    id: int
+    ref: str
+    subject: str
+    type_name: str
+    code: str
+    issuer_name: str
+    state: str
+    received_at: str  # ISO time with offset
+    issued_date: str | None  # 'YYYY-MM-DD'
+    due_date: str | None
+    priority: int
+    secrecy: int
+    channel: str
+    register_code: str
+    arrival_number: int | None
+    arrival_year: int | None
+    recall_pending: bool
+
+    @property
+    def state_label(self) -> str:
+        return state_label("in", self.state)
+
+    @property
+    def url(self) -> str:
+        return f"/van-ban-den/{self.id}"
+
+
+@dataclass(frozen=True)
+class OutgoingRow:
+    id: int
+    ref: str
+    subject: str
+    type_name: str
+    code: str
+    author: str
+    state: str
+    created_at: str
+    issued_date: str | None
+    published_at: str | None
+    due_date: str | None
+    priority: int
+    secrecy: int
+    category: str
+    register_code: str
+
+    @property
+    def state_label(self) -> str:
+        return state_label("out", self.state)
+
+    @property
+    def url(self) -> str:
+        return f"/van-ban-di/{self.id}"
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One văn bản đến assigned to a person or their unit and not yet done ("việc của tôi")."""
+
+    id: int
+    ref: str
+    subject: str
+    code: str
+    issuer_name: str
+    state: str
+    priority: int
+    due_date: str | None  # this assignee's deadline, else the document's
+    lead: bool  # chủ trì (True) or phối hợp
+    assigned_as: str  # "user" or "unit"
+
+    @property
+    def state_label(self) -> str:
+        return state_label("in", self.state)
+
+    @property
+    def url(self) -> str:
+        return f"/van-ban-den/{self.id}"
+
+
+@dataclass(frozen=True)
+class DashboardCounts:
+    to_accept: int  # văn bản đến chờ tiếp nhận
+    to_present: int  # đã tiếp nhận, chờ trình
+    processing: int  # đã phân công / đang xử lý
+    due_soon: int  # open, deadline from today to ``soon_until`` (the caller's working-day rule)
+    overdue: int  # open, deadline passed
+    to_sign: int  # dự thảo trình ký (submitted)
+    to_number: int  # lãnh đạo đã ký, chờ cấp số
+    to_seal: int  # đã cấp số, chờ ký số cơ quan
+    to_publish: int  # đã ký số cơ quan, chờ phát hành
+    recall_requests: int  # yêu cầu thu hồi chờ xử lý
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Filters of the search page; empty = any. ``exact`` keeps only hits that contain every
+    typed word with its marks (case-insensitive): "Đà Nẵng" yes, "da nang" no."""
+
+    kinds: tuple[str, ...] = ()  # "in", "out", "scan"
+    type_name: str = ""
+    issuer: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    state: str = ""
+    register_code: str = ""
+    exact: bool = False
+
+    @property
+    def on_documents(self) -> bool:
+        """Any filter that only a văn bản đến / đi row can satisfy (scans then drop out)."""
+        return bool(self.type_name or self.issuer or self.date_from or self.date_to or self.state
+                    or self.register_code)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    ref: str
+    title: str
+    snippet: str
+    rank: float
+    type_name: str = ""
+    code: str = ""
+    issuer_name: str = ""
+    state: str = ""
+    day: str = ""  # 'YYYY-MM-DD': received (đến), created (đi), indexed (scan)
+
+    @property
+    def url(self) -> str:
+        return ref_url(self.kind, self.ref)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def state_label(self) -> str:
+        return state_label(self.kind, self.state)
+
+
+class DocumentLists(Protocol):
+    def list_incoming(self, filters: ListFilters, *, limit: int = 20,
+                      offset: int = 0) -> list[IncomingRow]: ...
+
+    def count_incoming(self, filters: ListFilters, *, cap: int | None = None) -> int: ...
+
+    def list_outgoing(self, filters: ListFilters, *, limit: int = 20,
+                      offset: int = 0) -> list[OutgoingRow]: ...
+
+    def count_outgoing(self, filters: ListFilters, *, cap: int | None = None) -> int: ...
+
+    def my_work(self, username: str, unit_id: int | None, *, limit: int = 50) -> list[WorkItem]: ...
+
+    def dashboard_counts(self, now_date: date, *, soon_until: date | None = None) -> DashboardCounts: ...
+
+
+class DocumentSearch(Protocol):
+    def search(self, query: str, *, kinds: tuple[str, ...] = (), limit: int = 20, offset: int = 0,
+               filters: SearchFilters | None = None) -> list[SearchHit]: ...
+
+    def count(self, query: str, *, kinds: tuple[str, ...] = (), filters: SearchFilters | None = None,
+              cap: int | None = None) -> int: ...

@@ -1,0 +1,261 @@
+"""The list queries of the web pages: văn bản đến / đi, "việc của tôi", the dashboard counts.
+
+Everything here reads the list columns of ``doc_in`` / ``doc_out`` / ``doc_assignee`` (schema:
+``documents_0001_tables``, indexes: ``lists_0001_indexes``) and never decodes ``data``; a page of
+20 rows from a million stays an index walk (``received_at DESC`` or ``(state, received_at DESC)``)
+that stops after the page. Totals for pagination are counted up to a cap, so a huge unfiltered
+list costs the same as a small one. Text queries go through the full-text index (folded Vietnamese).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import date, timedelta
+from typing import Any
+
+from node.domain.incoming import IncomingState
+from node.domain.listing import (
+    OPEN_INCOMING,
+    WORKING_INCOMING,
+    DashboardCounts,
+    IncomingRow,
+    ListFilters,
+    OutgoingRow,
+    WorkItem,
+)
+from node.domain.outgoing import OutgoingState
+from node.domain.text import fold, squash
+from node.store.db import Database
+from node.store.search import match_expression
+
+__all__ = [
+    "DashboardCounts", "IncomingRow", "ListFilters", "OutgoingRow", "SqliteLists", "WorkItem",
+    "count_incoming", "count_outgoing", "dashboard_counts", "issuer_names", "list_incoming", "list_outgoing",
+    "my_work",
+]
+
+MAX_ISSUER_NAMES = 200  # a typed issuer matching more names than this is too vague to narrow by name
+
+# The row dataclasses name their columns.
+_IN_NAMES = tuple(f.name for f in fields(IncomingRow))
+_OUT_NAMES = tuple(f.name for f in fields(OutgoingRow))
+_IN_COLUMNS = ", ".join(_IN_NAMES)
+_OUT_COLUMNS = ", ".join(_OUT_NAMES)
+# Literal (not bound) so SQLite can match the partial index doc_in_open_due.
+_OPEN_SQL = "(" + ", ".join(f"'{s}'" for s in OPEN_INCOMING) + ")"
+_WORKING_SQL = "(" + ", ".join(f"'{s}'" for s in WORKING_INCOMING) + ")"
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+def issuer_names(db: Database, text: str) -> list[str]:
+    """The distinct issuer names that contain ``text`` (any case, any marks, đ = d).
+
+    Walks the distinct names with one index seek each (``doc_in_issuer``): an office has a few
+    hundred correspondents, not a million, so this is cheap at any table size.
+    """
+    needle = fold(squash(text))
+    if not needle:
+        return []
+    rows = db.query(
+        "WITH RECURSIVE n(name) AS ("
+        " SELECT (SELECT min(issuer_name) FROM doc_in)"
+        " UNION ALL"
+        " SELECT (SELECT min(issuer_name) FROM doc_in WHERE issuer_name > n.name) FROM n"
+        " WHERE n.name IS NOT NULL)"
+        " SELECT name FROM n WHERE name IS NOT NULL")
+    return [r[0] for r in rows if needle in fold(r[0])]
+
+
+def _day_bounds(f: ListFilters) -> tuple[str | None, str | None]:
+    """[from, to) as ISO prefixes comparable with the stored ISO times ('YYYY-MM-DD…')."""
+    lo = f.date_from
+    hi = f.date_to + timedelta(days=1) if f.date_to else None
+    if f.year is not None:
+        ylo, yhi = date(f.year, 1, 1), date(f.year + 1, 1, 1)
+        lo = max(lo, ylo) if lo else ylo
+        hi = min(hi, yhi) if hi else yhi
+    return (lo.isoformat() if lo else None, hi.isoformat() if hi else None)
+
+
+def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    states = f.states or ((f.state,) if f.state else ())
+    if states:
+        clauses.append(f"state IN ({_marks(len(states))})")
+        params.extend(states)
+    if f.type_name:
+        clauses.append("type_name = ?")
+        params.append(f.type_name)
+    if f.issuer and kind == "in":
+        names = issuer_names(db, f.issuer)[:MAX_ISSUER_NAMES]
+        if names:
+            clauses.append(f"(issuer_name IN ({_marks(len(names))}) OR issuer_code = ?)")
+            params.extend(names)
+        else:
+            clauses.append("issuer_code = ?")
+        params.append(squash(f.issuer))
+    lo, hi = _day_bounds(f)
+    if lo:
+        clauses.append(f"{day_column} >= ?")
+        params.append(lo)
+    if hi:
+        clauses.append(f"{day_column} < ?")
+        params.append(hi)
+    if f.register_code:
+        clauses.append("register_code = ?")
+        params.append(f.register_code)
+    if f.priority is not None:
+        clauses.append("priority = ?")
+        params.append(f.priority)
+    if f.query:
+        expr = match_expression(f.query)
+        if expr is not None:
+            clauses.append("ref IN (SELECT d.ref FROM search_fts JOIN search_doc d ON d.id = search_fts.rowid"
+                           " WHERE search_fts MATCH ? AND d.kind = ?)")
+            params.extend((expr, kind))
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _query(db: Database, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    try:
+        return db.query(sql, tuple(params))
+    except sqlite3.OperationalError as e:  # an FTS expression it cannot parse finds nothing
+        if "fts5" in str(e).lower() or "match" in str(e).lower():
+            return []
+        raise
+
+
+def _count(db: Database, table: str, where: str, params: list[Any], cap: int | None) -> int:
+    if cap is None:
+        rows = _query(db, f"SELECT count(*) FROM {table}{where}", params)
+    else:
+        rows = _query(db, f"SELECT count(*) FROM (SELECT 1 FROM {table}{where} LIMIT ?)", [*params, cap])
+    return int(rows[0][0]) if rows else 0
+
+
+def _incoming(r: sqlite3.Row) -> IncomingRow:
+    values = dict(zip(_IN_NAMES, r, strict=True))
+    values["recall_pending"] = bool(values["recall_pending"])
+    return IncomingRow(**values)
+
+
+def _outgoing(r: sqlite3.Row) -> OutgoingRow:
+    return OutgoingRow(**dict(zip(_OUT_NAMES, r, strict=True)))
+
+
+def incoming_sql(db: Database, filters: ListFilters, *, limit: int, offset: int = 0) -> tuple[str, list[Any]]:
+    """The SQL of one page of văn bản đến, newest first (also for EXPLAIN QUERY PLAN in tests)."""
+    where, params = _where(db, filters, kind="in", day_column="received_at")
+    return (f"SELECT {_IN_COLUMNS} FROM doc_in{where} ORDER BY received_at DESC, id LIMIT ? OFFSET ?",
+            [*params, limit, offset])
+
+
+def list_incoming(db: Database, filters: ListFilters, *, limit: int = 20,
+                  offset: int = 0) -> list[IncomingRow]:
+    sql, params = incoming_sql(db, filters, limit=limit, offset=offset)
+    return [_incoming(r) for r in _query(db, sql, params)]
+
+
+def count_incoming(db: Database, filters: ListFilters, *, cap: int | None = None) -> int:
+    """How many văn bản đến match (at most ``cap`` when given: "hơn 10.000" needs no exact total)."""
+    where, params = _where(db, filters, kind="in", day_column="received_at")
+    return _count(db, "doc_in", where, params, cap)
+
+
+def outgoing_sql(db: Database, filters: ListFilters, *, limit: int, offset: int = 0) -> tuple[str, list[Any]]:
+    where, params = _where(db, filters, kind="out", day_column="created_at")
+    return (f"SELECT {_OUT_COLUMNS} FROM doc_out{where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            [*params, limit, offset])
+
+
+def list_outgoing(db: Database, filters: ListFilters, *, limit: int = 20,
+                  offset: int = 0) -> list[OutgoingRow]:
+    """One page of văn bản đi, newest first (``issuer`` does not apply: we are the issuer)."""
+    sql, params = outgoing_sql(db, filters, limit=limit, offset=offset)
+    return [_outgoing(r) for r in _query(db, sql, params)]
+
+
+def count_outgoing(db: Database, filters: ListFilters, *, cap: int | None = None) -> int:
+    where, params = _where(db, filters, kind="out", day_column="created_at")
+    return _count(db, "doc_out", where, params, cap)
+
+
+def my_work(db: Database, username: str, unit_id: int | None, *, limit: int = 50) -> list[WorkItem]:
+    """Văn bản đến assigned (chủ trì or phối hợp) to the user or their unit and not done yet,
+    nearest deadline first (no deadline last), then the most urgent, then the oldest."""
+    who = ["(a.kind = 'user' AND a.ref = ?)"]
+    params: list[Any] = [username]
+    if unit_id is not None:
+        who.append("(a.kind = 'unit' AND a.ref = ?)")
+        params.append(str(unit_id))
+    rows = db.query(
+        "SELECT i.id, i.ref, i.subject, i.code, i.issuer_name, i.state, i.priority,"
+        " min(coalesce(a.due_date, i.due_date)) AS due, max(a.lead) AS lead,"
+        " max(a.kind = 'user') AS as_user"
+        " FROM doc_assignee a JOIN doc_in i ON i.id = a.doc_id"
+        f" WHERE ({' OR '.join(who)}) AND i.state IN {_WORKING_SQL}"
+        " GROUP BY i.id"
+        " ORDER BY due IS NULL, due, i.priority DESC, i.received_at"
+        " LIMIT ?", (*params, limit))
+    return [WorkItem(id=r["id"], ref=r["ref"], subject=r["subject"], code=r["code"],
+                     issuer_name=r["issuer_name"], state=r["state"], priority=r["priority"],
+                     due_date=r["due"], lead=bool(r["lead"]),
+                     assigned_as="user" if r["as_user"] else "unit") for r in rows]
+
+
+def dashboard_counts(db: Database, now_date: date, *, soon_until: date | None = None) -> DashboardCounts:
+    """The figures of the dashboard, each one index range (open documents are few, done ones many).
+
+    ``due_soon`` counts open văn bản đến whose deadline falls from ``now_date`` to ``soon_until``
+    (the caller turns the working-day rule into that date; default two days on), ``overdue`` those
+    whose deadline is before ``now_date``.
+    """
+    today = now_date.isoformat()
+    until = (soon_until or now_date + timedelta(days=2)).isoformat()
+    out = ("SELECT count(*) FROM doc_out WHERE state = ?")
+    row = db.query_one(
+        "SELECT"
+        " (SELECT count(*) FROM doc_in WHERE state = ?) AS to_accept,"
+        " (SELECT count(*) FROM doc_in WHERE state = ?) AS to_present,"
+        f" (SELECT count(*) FROM doc_in WHERE state IN {_WORKING_SQL}) AS processing,"
+        f" (SELECT count(*) FROM doc_in WHERE state IN {_OPEN_SQL} AND due_date >= ? AND due_date <= ?)"
+        "   AS due_soon,"
+        f" (SELECT count(*) FROM doc_in WHERE state IN {_OPEN_SQL} AND due_date < ?) AS overdue,"
+        f" ({out}) AS to_sign, ({out}) AS to_number, ({out}) AS to_seal, ({out}) AS to_publish,"
+        " (SELECT count(*) FROM doc_in WHERE recall_pending = 1) AS recall_requests",
+        (IncomingState.RECEIVED.value, IncomingState.ACCEPTED.value, today, until, today,
+         OutgoingState.SUBMITTED.value, OutgoingState.SIGNED.value, OutgoingState.NUMBERED.value,
+         OutgoingState.SEALED.value))
+    assert row is not None
+    return DashboardCounts(*(int(v) for v in row))
+
+
+class SqliteLists:
+    """The ``DocumentLists`` port over the node database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list_incoming(self, filters: ListFilters, *, limit: int = 20, offset: int = 0) -> list[IncomingRow]:
+        return list_incoming(self.db, filters, limit=limit, offset=offset)
+
+    def count_incoming(self, filters: ListFilters, *, cap: int | None = None) -> int:
+        return count_incoming(self.db, filters, cap=cap)
+
+    def list_outgoing(self, filters: ListFilters, *, limit: int = 20, offset: int = 0) -> list[OutgoingRow]:
+        return list_outgoing(self.db, filters, limit=limit, offset=offset)
+
+    def count_outgoing(self, filters: ListFilters, *, cap: int | None = None) -> int:
+        return count_outgoing(self.db, filters, cap=cap)
+
+    def my_work(self, username: str, unit_id: int | None, *, limit: int = 50) -> list[WorkItem]:
+        return my_work(self.db, username, unit_id, limit=limit)
+
+    def dashboard_counts(self, now_date: date, *, soon_until: date | None = None) -> DashboardCounts:
+        return dashboard_counts(self.db, now_date, soon_until=soon_until)
