@@ -21,7 +21,8 @@ OPEN_INCOMING: tuple[str, ...] = (IncomingState.RECEIVED.value, IncomingState.AC
 # After assignment: the work a unit or a person does ("việc của tôi").
 WORKING_INCOMING: tuple[str, ...] = (IncomingState.ASSIGNED.value, IncomingState.PROCESSING.value)
 
-KIND_LABELS: dict[str, str] = {"in": "Văn bản đến", "out": "Văn bản đi", "scan": "Bản số hóa"}
+KIND_LABELS: dict[str, str] = {"in": "Văn bản đến", "out": "Văn bản đi", "scan": "Bản số hóa",
+                               "dossier": "Hồ sơ"}
 
 
 def state_label(kind: str, state: str) -> str:
@@ -45,8 +46,10 @@ def ref_id(ref: str) -> int | None:
 def ref_url(kind: str, ref: str) -> str:
     """The page of a search hit or list row.
 
-    in:42 → /van-ban-den/42, out:7 → /van-ban-di/7, scan 3 → /so-hoa/3.
+    in:42 → /van-ban-den/42, out:7 → /van-ban-di/7, scan 3 → /so-hoa/3, hồ sơ → /ho-so/<mã hồ sơ>.
     """
+    if kind == "dossier":
+        return f"/ho-so/{ref}"
     number = ref_id(ref)
     base = {"in": "/van-ban-den", "out": "/van-ban-di", "scan": "/so-hoa"}.get(kind)
     if base is None or number is None:

@@ -26,8 +26,9 @@ from node.domain.listing import (
     WorkItem,
 )
 from node.domain.outgoing import OutgoingState
-from node.domain.text import fold, squash
+from node.domain.text import squash
 from node.store.db import Database
+from node.store.issuers import issuer_names
 from node.store.search import match_expression
 
 __all__ = [
@@ -35,8 +36,6 @@ __all__ = [
     "count_incoming", "count_outgoing", "dashboard_counts", "issuer_names", "list_incoming", "list_outgoing",
     "my_work",
 ]
-
-MAX_ISSUER_NAMES = 200  # a typed issuer matching more names than this is too vague to narrow by name
 
 # The row dataclasses name their columns.
 _IN_NAMES = tuple(f.name for f in fields(IncomingRow))
@@ -50,25 +49,6 @@ _WORKING_SQL = "(" + ", ".join(f"'{s}'" for s in WORKING_INCOMING) + ")"
 
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
-
-
-def issuer_names(db: Database, text: str) -> list[str]:
-    """The distinct issuer names that contain ``text`` (any case, any marks, đ = d).
-
-    Walks the distinct names with one index seek each (``doc_in_issuer``): an office has a few
-    hundred correspondents, not a million, so this is cheap at any table size.
-    """
-    needle = fold(squash(text))
-    if not needle:
-        return []
-    rows = db.query(
-        "WITH RECURSIVE n(name) AS ("
-        " SELECT (SELECT min(issuer_name) FROM doc_in)"
-        " UNION ALL"
-        " SELECT (SELECT min(issuer_name) FROM doc_in WHERE issuer_name > n.name) FROM n"
-        " WHERE n.name IS NOT NULL)"
-        " SELECT name FROM n WHERE name IS NOT NULL")
-    return [r[0] for r in rows if needle in fold(r[0])]
 
 
 def _day_bounds(f: ListFilters) -> tuple[str | None, str | None]:
@@ -93,7 +73,7 @@ def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple
         clauses.append("type_name = ?")
         params.append(f.type_name)
     if f.issuer and kind == "in":
-        names = issuer_names(db, f.issuer)[:MAX_ISSUER_NAMES]
+        names = issuer_names(db, f.issuer)
         if names:
             clauses.append(f"(issuer_name IN ({_marks(len(names))}) OR issuer_code = ?)")
             params.extend(names)

@@ -1,0 +1,117 @@
+"""Search over văn bản đến / đi and scans: folding, the exact-diacritics option, filters, counts."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from node.domain.clock import FixedClock
+from node.domain.documents import Channel, DocumentMetadata, Organ
+from node.domain.incoming import receive
+from node.domain.listing import SearchFilters
+from node.store.blobs import BlobStore
+from node.store.db import Database
+from node.store.documents import SqliteDocuments
+from node.store.search import SqliteSearchIndex, contains_words, index_text
+from tests.search.support import NOW, add_in, add_out
+
+
+@pytest.fixture
+def idx(db: Database) -> SqliteSearchIndex:
+    return SqliteSearchIndex(db)
+
+
+def refs(hits: list) -> list[str]:
+    return sorted(h.ref for h in hits)
+
+
+def test_folded_queries_and_the_acceptance_cases(db: Database, idx: SqliteSearchIndex) -> None:
+    a = add_in(db, "Triển khai văn bản điện tử trong cơ quan nhà nước", issuer="UBND thành phố Đà Nẵng")
+    b = add_in(db, "Kế hoạch phòng chống lụt bão", issuer="Sở Nông nghiệp")
+    assert refs(idx.search("van ban dien tu")) == [f"in:{a}"]
+    assert refs(idx.search("da nang")) == [f"in:{a}"]  # the issuer is in the indexed text
+    assert refs(idx.search("Đà Nẵng")) == [f"in:{a}"]
+    assert refs(idx.search("ĐIỆN TỬ")) == [f"in:{a}"]
+    assert refs(idx.search("lut bao")) == [f"in:{b}"]
+    assert refs(idx.search("phong ch")) == [f"in:{b}"]  # the last word is a prefix
+    hit = idx.search("dien tu")[0]
+    assert hit.kind == "in" and hit.url == f"/van-ban-den/{a}" and hit.issuer_name == "UBND thành phố Đà Nẵng"
+    assert hit.state_label == "Chờ tiếp nhận" and hit.kind_label == "Văn bản đến" and hit.day == "2026-03-02"
+    assert idx.search("") == [] and idx.search("  ,;  ") == [] and idx.search('"; DROP TABLE x --') == []
+
+
+def test_exact_keeps_marks(db: Database, idx: SqliteSearchIndex) -> None:
+    a = add_in(db, "Lịch làm việc với Đà Nẵng")
+    b = add_in(db, "Kế hoạch dã ngoại, đào tạo kỹ năng")  # "dã" and "năng": folded hits, exact misses
+    c = add_in(db, "Hội nghị tại Da Nang (viết không dấu)")
+    exact = SearchFilters(exact=True)
+    assert refs(idx.search("da nang")) == sorted([f"in:{a}", f"in:{b}", f"in:{c}"])
+    assert refs(idx.search("da nang", filters=exact)) == [f"in:{c}"]
+    assert refs(idx.search("Đà Nẵng", filters=exact)) == [f"in:{a}"]
+    assert refs(idx.search("đà nẵng", filters=exact)) == [f"in:{a}"]  # case does not matter
+    assert refs(idx.search("Đà Nẵ", filters=exact)) == [f"in:{a}"]  # last word a prefix, marks kept
+    assert idx.count("da nang", filters=exact) == 1 and idx.count("Đà Nẵng", filters=exact) == 1
+    assert idx.count("da nang") == 3
+    assert refs(idx.search("dã năng", filters=exact)) == [f"in:{b}"]
+    assert contains_words("Thành phố ĐÀ NẴNG", ["đà", "nẵng"])
+    assert not contains_words("Thành phố Đà Nẵng", ["da", "nang"])
+    assert not contains_words("Đàn ông", ["đà", "ông"])  # whole words, not inside another word
+
+
+def test_filters_join_the_document_rows(db: Database, idx: SqliteSearchIndex) -> None:
+    a = add_in(db, "Báo cáo tài chính quý I", issuer="Sở Tài chính", type_name="Báo cáo", state="accepted",
+               register="den", received="2026-03-02T09:00:00+07:00")
+    b = add_in(db, "Báo cáo tài chính quý II", issuer="Kho bạc Nhà nước", type_name="Báo cáo",
+               state="done", received="2026-06-15T09:00:00+07:00")
+    c = add_in(db, "Công văn về tài chính", issuer="Sở Tài chính", type_name="Công văn",
+               received="2026-04-01T09:00:00+07:00")
+    o = add_out(db, "Báo cáo tài chính năm", type_name="Báo cáo", state="published", register="di",
+                created="2026-05-01T09:00:00+07:00")
+    db.write(lambda d: index_text(d, kind="scan", ref="9", title="Bản quét", body="tài chính", now=NOW))
+    q = "tai chinh"
+    assert len(idx.search(q)) == 5
+    assert refs(idx.search(q, kinds=("in",))) == sorted(f"in:{x}" for x in (a, b, c))
+    assert refs(idx.search(q, filters=SearchFilters(kinds=("out", "scan")))) == ["9", f"out:{o}"]
+    assert refs(idx.search(q, filters=SearchFilters(type_name="Báo cáo"))) == sorted(
+        [f"in:{a}", f"in:{b}", f"out:{o}"])
+    assert refs(idx.search(q, filters=SearchFilters(issuer="so tai chinh"))) == sorted([f"in:{a}", f"in:{c}"])
+    assert refs(idx.search(q, filters=SearchFilters(issuer="000.00.12.H26"))) == sorted(
+        f"in:{x}" for x in (a, b, c))  # the support rows share one code
+    assert refs(idx.search(q, filters=SearchFilters(issuer="không có ai"))) == []
+    spring = SearchFilters(date_from=date(2026, 3, 2), date_to=date(2026, 4, 1))
+    assert refs(idx.search(q, filters=spring)) == sorted([f"in:{a}", f"in:{c}"])  # both ends included
+    assert refs(idx.search(q, filters=SearchFilters(date_from=date(2026, 4, 2)))) == sorted(
+        [f"in:{b}", f"out:{o}"])
+    assert refs(idx.search(q, filters=SearchFilters(state="done"))) == [f"in:{b}"]
+    assert refs(idx.search(q, filters=SearchFilters(register_code="di"))) == [f"out:{o}"]
+    both = SearchFilters(issuer="Tài chính", type_name="Báo cáo", date_to=date(2026, 3, 31))
+    assert refs(idx.search(q, filters=both)) == [f"in:{a}"] and idx.count(q, filters=both) == 1
+    assert idx.count(q) == 5 and idx.count(q, cap=2) == 2
+    assert [h.ref for h in idx.search(q, limit=2)] + [h.ref for h in idx.search(q, limit=3, offset=2)] == [
+        h.ref for h in idx.search(q, limit=5)]
+
+
+def test_titles_rank_first(db: Database, idx: SqliteSearchIndex) -> None:
+    body = add_in(db, "Giấy mời họp", text="Nội dung nói về chuyển đổi số của phường.")
+    title = add_in(db, "Kế hoạch chuyển đổi số năm 2026")
+    assert [h.ref for h in idx.search("chuyen doi so")] == [f"in:{title}", f"in:{body}"]
+    assert "chuyển đổi số" in idx.search("chuyen doi so")[1].snippet
+
+
+def test_documents_created_by_the_document_store_are_found(tmp_path: Path, db: Database,
+                                                           idx: SqliteSearchIndex) -> None:
+    docs = SqliteDocuments(db, BlobStore(tmp_path / "blobs").open(), FixedClock(NOW))
+    meta = DocumentMetadata(type_name="Công văn", subject="Về việc triển khai văn bản điện tử",
+                            issuer=Organ("000.00.01.H26", "UBND thành phố Đà Nẵng"), code_number="12",
+                            code_notation="UBND-VP", issued_date=date(2026, 3, 1))
+    doc = docs.create_incoming(lambda ref: receive(ref, meta, channel=Channel.PAPER, sender=meta.issuer,
+                                                   at=NOW), text="Toàn văn: đề nghị các cơ quan Đà Nẵng thực hiện.")
+    hits = idx.search("van ban dien tu")
+    assert [h.ref for h in hits] == [doc.ref] and hits[0].url == f"/van-ban-den/{doc.ref.split(':')[1]}"
+    assert hits[0].code == "12/UBND-VP" and hits[0].type_name == "Công văn"
+    narrow = SearchFilters(issuer="đà nẵng", state="received")
+    assert [h.ref for h in idx.search("da nang", filters=narrow)] == [doc.ref]
+    assert [h.ref for h in idx.search("Đà Nẵng", filters=SearchFilters(exact=True))] == [doc.ref]
+    assert idx.search("da nang", filters=SearchFilters(exact=True)) == []
