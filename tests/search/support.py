@@ -47,7 +47,8 @@ def add_out(db: Database, subject: str, *, state: str = "draft", created: str = 
     def tx(d: SuDatabase) -> int:
         cur = d.execute(
             "INSERT INTO doc_out (ref, state, subject, type_name, author, category, created_at,"
-            " register_code, data, updated_at) VALUES ('', ?, ?, ?, 'chuyenvien', 'electronic', ?, ?, '{}', ?)",
+            " register_code, data, updated_at)"
+            " VALUES ('', ?, ?, ?, 'chuyenvien', 'electronic', ?, ?, '{}', ?)",
             (state, subject, type_name, created, register, created))
         doc_id = int(cur.lastrowid or 0)
         ref = f"out:{doc_id}"

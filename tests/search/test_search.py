@@ -106,8 +106,9 @@ def test_documents_created_by_the_document_store_are_found(tmp_path: Path, db: D
     meta = DocumentMetadata(type_name="Công văn", subject="Về việc triển khai văn bản điện tử",
                             issuer=Organ("000.00.01.H26", "UBND thành phố Đà Nẵng"), code_number="12",
                             code_notation="UBND-VP", issued_date=date(2026, 3, 1))
+    text = "Toàn văn: đề nghị các cơ quan Đà Nẵng thực hiện."
     doc = docs.create_incoming(lambda ref: receive(ref, meta, channel=Channel.PAPER, sender=meta.issuer,
-                                                   at=NOW), text="Toàn văn: đề nghị các cơ quan Đà Nẵng thực hiện.")
+                                                   at=NOW), text=text)
     hits = idx.search("van ban dien tu")
     assert [h.ref for h in hits] == [doc.ref] and hits[0].url == f"/van-ban-den/{doc.ref.split(':')[1]}"
     assert hits[0].code == "12/UBND-VP" and hits[0].type_name == "Công văn"
