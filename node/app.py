@@ -30,6 +30,7 @@ from node.store.backup import pre_upgrade_backup
 from node.store.blobs import BlobStore
 from node.store.db import Database
 from node.store.exchange import SqliteExchangeStore
+from node.store.registers import SqliteRegisters
 from node.store.scans import SqliteScanStore
 from node.store.users import SqliteUserStore
 from node.sync.engine import Supervisor, SyncEngine, read_axis_secret
@@ -76,6 +77,7 @@ class Node:
     users: SqliteUserStore = field(init=False)
     exchange: SqliteExchangeStore = field(init=False)
     scans: SqliteScanStore = field(init=False)
+    registers: SqliteRegisters = field(init=False)
     _health_cache: tuple[float, list[Check]] = field(init=False, default=(0.0, []))
     _health_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
@@ -83,6 +85,7 @@ class Node:
         self.users = SqliteUserStore(self.db, self.clock)
         self.exchange = SqliteExchangeStore(self.db, self.blobs, self.clock)
         self.scans = SqliteScanStore(self.db, self.blobs)
+        self.registers = SqliteRegisters(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -186,6 +189,7 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
                               lockout=timedelta(minutes=config.web.lockout_minutes)),
         health=node.health,
         diagnostics=node.diagnostics,
+        registers=node.registers,
         csrf_secret=read_or_create_secret(config.secrets_dir / "web.key"),
         sessions_dir=config.sessions_dir,
         session_max_age=timedelta(hours=config.web.session_hours),

@@ -166,6 +166,62 @@ class NumberAllocator(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One line of a register: a number taken, when, by whom, for what."""
+
+    register_code: str
+    year: int
+    number: int
+    allocated_at: datetime
+    actor: str  # username
+    actor_name: str  # full name ("" when the account is unknown)
+    subject: str
+
+    @property
+    def text(self) -> str:
+        return format_number(self.number)
+
+
+class RegisterLedger(Protocol):
+    """Reading a register's entries, newest first."""
+
+    def entries(self, register_code: str, year: int, *, limit: int,
+                offset: int = 0) -> list[RegisterEntry]: ...
+
+    def count_entries(self, register_code: str, year: int) -> int: ...
+
+
+class RegisterBooks(RegisterRepository, NumberAllocator, RegisterLedger, Protocol):
+    """Everything the register pages need: the registers, their entries, taking a number."""
+
+
+SUBJECT_MAX = 1000
+
+
+def paper_subject(text: str) -> str:
+    """The trích yếu a clerk types when taking a number for a paper document: required, one line."""
+    subject = " ".join(unicodedata.normalize("NFC", text).split())
+    if not subject:
+        raise NumberingError("Cần nhập trích yếu nội dung của văn bản để lấy số.", code="subject_missing")
+    if len(subject) > SUBJECT_MAX:
+        raise NumberingError(f"Trích yếu dài quá {SUBJECT_MAX} ký tự.", code="subject_too_long")
+    return subject
+
+
+def take_paper_number(books: RegisterBooks, register_code: str, *, subject: str, at: datetime,
+                      actor: str) -> AllocatedNumber:
+    """"Lấy số cho văn bản giấy": the next number of the register for a document handled on paper
+    outside the system; the entry keeps the trích yếu so the paper copy can be matched later."""
+    text = paper_subject(subject)
+    register = books.get_register(register_code)
+    if register is None:
+        raise NumberingError(f"Không có sổ “{register_code}”.", code="register_not_found")
+    if not register.active:
+        raise NumberingError(f"{register.name} đã ngừng sử dụng.", code="register_inactive")
+    return books.allocate(register, at=at, actor=actor, subject=text)
+
+
 # -- ký hiệu ---------------------------------------------------------------------------------
 
 # Tên loại → chữ viết tắt (NĐ 30 Phụ lục III §I). Công văn and thư công have none.

@@ -21,6 +21,7 @@ from node.domain.numbering import (
     AllocatedNumber,
     NumberingError,
     Register,
+    RegisterEntry,
     RegisterKind,
     numbering_year,
 )
@@ -89,7 +90,8 @@ def save_register(db: SuDatabase, register: Register, *, now: datetime, actor: s
 
 
 class SqliteRegisters:
-    """Implements the domain's ``NumberAllocator`` and ``RegisterRepository`` ports."""
+    """Implements the domain's ``RegisterBooks`` port (``NumberAllocator``, ``RegisterRepository``,
+    ``RegisterLedger``)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -107,6 +109,22 @@ class SqliteRegisters:
         rows = self.db.query("SELECT number FROM register_entry WHERE register_code = ? AND year = ?"
                              " ORDER BY number", (register_code, year))
         return [int(r["number"]) for r in rows]
+
+    def entries(self, register_code: str, year: int, *, limit: int, offset: int = 0) -> list[RegisterEntry]:
+        rows = self.db.query(
+            "SELECT e.register_code, e.year, e.number, e.allocated_at, e.actor,"
+            " COALESCE(u.full_name, '') AS actor_name, e.subject"
+            " FROM register_entry e LEFT JOIN user u ON u.username = e.actor"
+            " WHERE e.register_code = ? AND e.year = ? ORDER BY e.number DESC LIMIT ? OFFSET ?",
+            (register_code, year, limit, offset))
+        return [RegisterEntry(register_code=r["register_code"], year=int(r["year"]), number=int(r["number"]),
+                              allocated_at=datetime.fromisoformat(r["allocated_at"]), actor=r["actor"],
+                              actor_name=r["actor_name"], subject=r["subject"]) for r in rows]
+
+    def count_entries(self, register_code: str, year: int) -> int:
+        row = self.db.query_one("SELECT count(*) AS n FROM register_entry"
+                                " WHERE register_code = ? AND year = ?", (register_code, year))
+        return int(row["n"]) if row else 0
 
     def list_registers(self) -> list[Register]:
         return [_register(r) for r in self.db.query(f"SELECT {_COLUMNS} FROM register ORDER BY code")]

@@ -26,7 +26,8 @@ from litestar.types import ControllerRouterHandler
 from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirectory, UserLogins
 from node.domain.clock import Clock
 from node.domain.health import Check
-from node.web import auth, diagnostics, errors, pages
+from node.domain.numbering import RegisterBooks
+from node.web import auth, diagnostics, errors, pages, registers
 from node.web.auth import session_user
 from node.web.sessions import RotatingSessionConfig
 
@@ -54,6 +55,8 @@ class WebContext:
     extra_handlers: Sequence[ControllerRouterHandler] = field(default_factory=list)
     # The diagnostics bundle of the admin page (checks, versions, redacted config, link history).
     diagnostics: Callable[[], dict[str, Any]] | None = None
+    # The registers (sổ đăng ký) and their gapless numbers (node.store.registers.SqliteRegisters).
+    registers: RegisterBooks | None = None
 
 
 def current_user(request: Request[Any, Any, Any]) -> User | None:
@@ -85,6 +88,7 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
             *auth.handlers,
             *pages.handlers,
             *diagnostics.handlers,
+            *registers.handlers,
             *ctx.extra_handlers,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static",
                                        include_in_schema=False),
