@@ -1,0 +1,89 @@
+"""Report pages (/bao-cao): register books, overdue lists and the exchange report, with filters.
+
+The web layer sees only the ``reports`` port of :class:`node.web.app.WebContext`
+(:class:`ReportsPort`, filled by ``node.reports.service.ReportService``): the context of a report,
+rendered here inside the page layout from the same partial templates the PDF uses, and the report
+as a file (PDF, XLSX, CSV). Every figure links to the list of documents behind it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.response import Template
+
+from node.domain.accounts import Role
+from node.domain.calendar import vn_date
+from node.web.auth import requires
+
+READERS = [requires(Role.CLERK, Role.LEADER)]
+REPORTS = {"den": "Sổ đăng ký văn bản đến", "di": "Sổ đăng ký văn bản đi",
+           "theo-doi": "Sổ theo dõi giải quyết văn bản đến", "qua-han": "Văn bản quá hạn, sắp đến hạn",
+           "gui-nhan": "Báo cáo gửi, nhận văn bản điện tử"}
+PARAMS = ("tu_ngay", "den_ngay", "so", "ky")
+
+
+class ReportFileLike(Protocol):
+    filename: str
+    media_type: str
+    data: bytes
+
+
+class ReportsPort(Protocol):
+    def context(self, report: str, params: dict[str, str]) -> dict[str, Any]: ...
+
+    def download(self, report: str, fmt: str, params: dict[str, str]) -> ReportFileLike: ...
+
+    def reminders(self) -> list[Any]: ...
+
+
+def _port(request: Request[Any, Any, Any]) -> ReportsPort:
+    port: ReportsPort | None = getattr(request.app.state.ctx, "reports", None)
+    if port is None:
+        raise NotFoundException("Chức năng báo cáo chưa được bật.")
+    return port
+
+
+def _params(request: Request[Any, Any, Any], report: str) -> dict[str, str]:
+    if report not in REPORTS:
+        raise NotFoundException(f"Không có báo cáo “{report}”.")
+    params = {k: request.query_params.get(k, "").strip() for k in PARAMS}
+    today: date = vn_date(request.app.state.ctx.clock.now())
+    if report in ("den", "di", "theo-doi"):
+        params["tu_ngay"] = params["tu_ngay"] or today.replace(day=1).isoformat()
+        params["den_ngay"] = params["den_ngay"] or today.isoformat()
+    if report == "gui-nhan" and not params["ky"]:
+        last = today.replace(day=1).toordinal() - 1
+        prev = date.fromordinal(last)
+        params["ky"] = f"{prev.year}-{prev.month:02d}"
+    return params
+
+
+@get("/bao-cao", name="reports", guards=READERS, sync_to_thread=True)
+def reports_index(request: Request[Any, Any, Any]) -> Template:
+    port = _port(request)
+    return Template("reports/index.html", context={"reports": REPORTS, "reminders": port.reminders()})
+
+
+@get("/bao-cao/{report:str}", name="report", guards=READERS, sync_to_thread=True)
+def report_page(request: Request[Any, Any, Any], report: str) -> Template:
+    params = _params(request, report)
+    context = _port(request).context(report, params)
+    query = urlencode({k: v for k, v in params.items() if v})
+    return Template("reports/page.html", context={**context, "links": True, "key": report, "params": params,
+                                                  "names": REPORTS, "query": query})
+
+
+@get("/bao-cao/{report:str}/tai/{fmt:str}", name="report-file", guards=READERS, sync_to_thread=True)
+def report_file(request: Request[Any, Any, Any], report: str, fmt: str) -> Response[bytes]:
+    params = _params(request, report)
+    f = _port(request).download(report, fmt, params)
+    return Response(f.data, media_type=f.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{f.filename}"', "Cache-Control": "no-store"})
+
+
+handlers = [reports_index, report_page, report_file]
