@@ -37,6 +37,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "hub": "node.cli.hub",
     "sync": "node.cli.sync",
     "pdf": "node.cli.pdf",
+    "report": "node.cli.report",
 }
 
 

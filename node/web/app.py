@@ -27,8 +27,9 @@ from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirect
 from node.domain.clock import Clock
 from node.domain.health import Check
 from node.domain.numbering import RegisterBooks
-from node.web import auth, diagnostics, errors, pages, registers
+from node.web import auth, diagnostics, errors, pages, registers, reports
 from node.web.auth import session_user
+from node.web.reports import ReportsPort
 from node.web.sessions import RotatingSessionConfig
 
 HERE = Path(__file__).parent
@@ -57,6 +58,8 @@ class WebContext:
     diagnostics: Callable[[], dict[str, Any]] | None = None
     # The registers (sổ đăng ký) and their gapless numbers (node.store.registers.SqliteRegisters).
     registers: RegisterBooks | None = None
+    # Register books, overdue lists, exchange reports (node.reports.service.ReportService).
+    reports: ReportsPort | None = None
 
 
 def current_user(request: Request[Any, Any, Any]) -> User | None:
@@ -89,6 +92,7 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
             *pages.handlers,
             *diagnostics.handlers,
             *registers.handlers,
+            *reports.handlers,
             *ctx.extra_handlers,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static",
                                        include_in_schema=False),
