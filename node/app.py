@@ -24,6 +24,8 @@ from node.domain.accounts import LockoutPolicy
 from node.domain.clock import Clock, SystemClock
 from node.domain.health import Check
 from node.errors import NodeError
+from node.reports.schedule import run_periodically
+from node.reports.wiring import build_reports
 from node.scanner.service import build_watcher
 from node.scanner.watcher import HotFolderWatcher
 from node.store.backup import pre_upgrade_backup
@@ -162,15 +164,18 @@ def start_scanner(node: Node) -> HotFolderWatcher | None:
 
 def create_app(config: Config, *, clock: Clock | None = None, debug: bool = False) -> Litestar:
     node = open_node(config, clock=clock)
+    reports, report_scheduler = build_reports(config, node.db, node.blobs, node.clock)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         log.info("node %s serving for %s", VERSION, config.node.agency_code)
+        drafting = asyncio.create_task(run_periodically(report_scheduler))  # monthly report drafts
         sync = start_sync_workers(node)
         scanner = await asyncio.to_thread(start_scanner, node)
         try:
             yield
         finally:
+            drafting.cancel()
             if scanner is not None:
                 await asyncio.to_thread(scanner.stop)
             if sync is not None:
@@ -190,6 +195,7 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         health=node.health,
         diagnostics=node.diagnostics,
         registers=node.registers,
+        reports=reports,
         csrf_secret=read_or_create_secret(config.secrets_dir / "web.key"),
         sessions_dir=config.sessions_dir,
         session_max_age=timedelta(hours=config.web.session_hours),
