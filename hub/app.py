@@ -33,7 +33,7 @@ from hub.errors import (
     SenderMismatch,
     UnknownRecipient,
 )
-from node.edxml import EdocPackage, Limits, PackageError, StatusPackage, parse_package
+from node.edxml import BusinessDocType, EdocPackage, Limits, PackageError, StatusPackage, parse_package
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,9 @@ class Hub:
             status_code = None
             title, notation = header.subject, f"{header.code_number}/{header.code_notation}"
             key = f"edoc:{document_id}"
+            if header.business_doc_type not in (BusinessDocType.NEW, BusinessDocType.REPLACEMENT):
+                # a revocation or an update names the document it concerns: its own package
+                key += f":{int(header.business_doc_type)}:{sha}"
         else:
             from_code, document_id = package.from_.organ_id, package.response_for.document_id
             targets = [package.response_for.organ_id]

@@ -29,6 +29,8 @@ class NodeSection:
     timezone: str = "Asia/Ho_Chi_Minh"
     supervising_agency_code: str = ""
     supervising_agency_name: str = ""
+    # The issuer's abbreviation in the ký hiệu of outgoing documents (NĐ 30 Phụ lục III): "UBND".
+    agency_abbr: str = "UBND"
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,9 @@ class IncomingPackage:
     status_description: str = ""
     response_for_document_id: str | None = None
     warnings: Sequence[str] = ()
+    # Which edoc of the document this is: "" for the document itself (a re-delivery is the same
+    # document), "<BussinessDocType>:<sha256>" for a revocation, update or replacement of it.
+    business_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ class ExchangeStore(Protocol):
 
     # inbox
     def has_incoming(self, axis_doc_id: str, sender_code: str, document_id: str,
-                     kind: PackageKind) -> bool: ...
+                     kind: PackageKind, business_key: str = "") -> bool: ...
 
     def save_incoming(self, package: IncomingPackage, data: bytes,
                       auto_status: tuple[OutgoingPackage, bytes] | None) -> InboxOutcome: ...

@@ -8,7 +8,7 @@ Pure data and rules (NĐ 30 Phụ lục I; DOMAIN.md §6). The PKCS#11 / pyHanko
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -185,17 +185,16 @@ class PersonalSigner:
 
 
 class DocumentSigner(Protocol):
-    """What the workflow asks of the signing adapter (bytes in, new bytes out; nothing stored)."""
+    """What the workflow asks of the signing adapter (bytes in, new bytes out; nothing stored).
 
-    def prepare_number_fields(self, pdf: bytes) -> bytes: ...
+    ``sign_personal`` first leaves empty số / ngày fields where page 1 has the blanks for them;
+    ``fill_number_date`` fills them (a PDF without them comes back unchanged).
+    """
 
-    def sign_personal(self, pdf: bytes, who: PersonalSigner, *, pin: str | None,
-                      box: Box | None = None) -> bytes: ...
+    def sign_personal(self, pdf: bytes, who: PersonalSigner, *, pin: str | None) -> bytes: ...
 
-    def fill_number_date(self, pdf: bytes, *, number: str, date_line: str) -> bytes: ...
+    def fill_number_date(self, pdf: bytes, *, number: str, issued: date) -> bytes: ...
 
     def seal(self, pdf: bytes, *, pin: str | None = None, user: str = "") -> bytes: ...
-
-    def stamp_copy(self, pdf: bytes, *, text: str, pin: str | None = None, user: str = "") -> bytes: ...
 
     def verify(self, pdf: bytes) -> VerificationReport: ...

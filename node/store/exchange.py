@@ -219,12 +219,12 @@ class SqliteExchangeStore:
 
     # -- inbox ---------------------------------------------------------------------------------
     def has_incoming(self, axis_doc_id: str, sender_code: str, document_id: str,
-                     kind: PackageKind) -> bool:
+                     kind: PackageKind, business_key: str = "") -> bool:
         if self.db.query_one("SELECT 1 FROM axis_inbox WHERE axis_doc_id = ?", (axis_doc_id,)):
             return True
         return kind is PackageKind.EDOC and self.db.query_one(
-            "SELECT 1 FROM axis_inbox WHERE kind = 'edoc' AND sender_code = ? AND document_id = ?",
-            (sender_code, document_id)) is not None
+            "SELECT 1 FROM axis_inbox WHERE kind = 'edoc' AND sender_code = ? AND document_id = ?"
+            " AND business_key = ?", (sender_code, document_id, business_key)) is not None
 
     def save_incoming(self, package: IncomingPackage, data: bytes,
                       auto_status: tuple[OutgoingPackage, bytes] | None) -> InboxOutcome:
@@ -236,9 +236,9 @@ class SqliteExchangeStore:
 
         def tx(db: SuDatabase) -> InboxOutcome:
             dup = db.execute("SELECT 1 FROM axis_inbox WHERE axis_doc_id = ? OR (kind = 'edoc' AND ? ="
-                             " 'edoc' AND sender_code = ? AND document_id = ?)",
+                             " 'edoc' AND sender_code = ? AND document_id = ? AND business_key = ?)",
                              (package.axis_doc_id, package.kind.value, package.sender_code,
-                              package.document_id)).fetchone()
+                              package.document_id, package.business_key)).fetchone()
             if dup:
                 return InboxOutcome.DUPLICATE
             record_blob(db, ref, media_type=PACKAGE_MEDIA_TYPE, now=now)
@@ -247,12 +247,12 @@ class SqliteExchangeStore:
                 outbox_id = self._record_status(db, package, now)
             cur = db.execute(
                 "INSERT INTO axis_inbox (axis_doc_id, kind, sender_code, document_id, blob_sha256, size,"
-                " subject, code, status_code, response_for_document_id, warnings, outbox_id, received_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " subject, code, status_code, response_for_document_id, warnings, outbox_id, received_at,"
+                " business_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (package.axis_doc_id, package.kind.value, package.sender_code, package.document_id,
                  ref.sha256, ref.size, package.subject, package.code, package.status_code,
                  package.response_for_document_id, json.dumps(list(package.warnings), ensure_ascii=False),
-                 outbox_id, ts(now)))
+                 outbox_id, ts(now), package.business_key))
             append_audit(db, now=now, actor="sync", action="axis.received",
                          subject=f"inbox:{cur.lastrowid}",
                          detail={"kind": package.kind.value, "from": package.sender_code,

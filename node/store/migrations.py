@@ -494,6 +494,12 @@ def documents_0001_tables(db: Database) -> None:
         -- their rows kept with the time, so verify and backups skip them and the record stays.
         ALTER TABLE blob ADD COLUMN destroyed_at TEXT;
 
+        -- Updates, revocations and replacements carry the DocumentId of the document they concern:
+        -- they are told apart from it (and from each other) by their business key.
+        ALTER TABLE axis_inbox ADD COLUMN business_key TEXT NOT NULL DEFAULT '';
+        DROP INDEX axis_inbox_edoc;
+        CREATE UNIQUE INDEX axis_inbox_edoc ON axis_inbox (sender_code, document_id, business_key)
+            WHERE kind = 'edoc';
         ALTER TABLE axis_inbox ADD COLUMN intake_state TEXT NOT NULL DEFAULT 'pending';
         ALTER TABLE axis_inbox ADD COLUMN intake_error TEXT;
         ALTER TABLE axis_inbox ADD COLUMN doc_ref TEXT;

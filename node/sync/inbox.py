@@ -18,6 +18,7 @@ import tenacity
 from node.domain.clock import Clock
 from node.domain.exchange import ExchangeStore, InboxOutcome, IncomingPackage, OutgoingPackage, PackageKind
 from node.edxml import (
+    BusinessDocType,
     EdocPackage,
     Limits,
     Organization,
@@ -87,11 +88,16 @@ class InboxPoller:
             result.refused += 1
             return
         with package:
-            incoming = self._describe(doc_id, package)
-            if self.store.has_incoming(doc_id, incoming.sender_code, incoming.document_id, incoming.kind):
+            incoming = self._describe(doc_id, package, data)
+            if self.store.has_incoming(doc_id, incoming.sender_code, incoming.document_id, incoming.kind,
+                                       incoming.business_key):
                 outcome = InboxOutcome.DUPLICATE
             else:
-                auto = self._received_status(package) if isinstance(package, EdocPackage) else None
+                # 01 answers a document that arrived; a revocation or an update of one is answered
+                # 15 / 16 by the clerk's decision instead.
+                auto = self._received_status(package) if isinstance(package, EdocPackage) and \
+                    package.header.business_doc_type in (BusinessDocType.NEW, BusinessDocType.REPLACEMENT) \
+                    else None
                 outcome = self.store.save_incoming(incoming, data, auto)
         self.client.ack(doc_id, "done")
         if outcome is InboxOutcome.NEW:
@@ -104,12 +110,14 @@ class InboxPoller:
         return parse_package(data, limits=self.limits)
 
     @staticmethod
-    def _describe(doc_id: str, package: EdocPackage | StatusPackage) -> IncomingPackage:
+    def _describe(doc_id: str, package: EdocPackage | StatusPackage, data: bytes) -> IncomingPackage:
         if isinstance(package, EdocPackage):
             h = package.header
+            key = "" if h.business_doc_type is BusinessDocType.NEW else \
+                f"{int(h.business_doc_type)}:{hashlib.sha256(data).hexdigest()}"
             return IncomingPackage(axis_doc_id=doc_id, kind=PackageKind.EDOC, sender_code=h.from_.organ_id,
                                    document_id=h.document_id, subject=h.subject, code=h.code,
-                                   warnings=tuple(package.warnings))
+                                   warnings=tuple(package.warnings), business_key=key)
         rf = package.response_for
         return IncomingPackage(axis_doc_id=doc_id, kind=PackageKind.STATUS,
                                sender_code=package.from_.organ_id, document_id=rf.document_id,

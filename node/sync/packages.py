@@ -18,6 +18,7 @@ from node.domain.documents import (
     OutboxPackage,
     Priority,
     SendStatus,
+    StatusCode,
 )
 from node.domain.exchange import OutgoingPackage, PackageKind
 from node.domain.outgoing import OutgoingDocument
@@ -57,11 +58,26 @@ class EdxmlPackageFactory:
 
     def status(self, event: SendStatus, *, about: DocumentMetadata,
                at: datetime) -> tuple[OutgoingPackage, bytes]:
+        if event.code is StatusCode.RECALL_REQUESTED:
+            return self._revocation(event, about)
         rf = ResponseFor(about.issuer.organ_id, about.code, about.issued_date, event.document_id)
         data = build_status(self.agency, rf, event.code.value, event.description, at)
+        subject = STATUS_SUBJECT.format(code=event.code.value, what=about.code or about.subject)
         return _package(PackageKind.STATUS, data, document_id=event.document_id, to=event.to.organ_id,
-                        subject=STATUS_SUBJECT.format(code=event.code.value,
-                                                      what=about.code or about.subject))
+                        subject=subject), data
+
+    def _revocation(self, event: SendStatus, m: DocumentMetadata) -> tuple[OutgoingPackage, bytes]:
+        """The issuer's recall (13) travels as a revocation edoc (BussinessDocType 1) addressed to
+        the recipient: a status package is routed to the document's issuer, which is us."""
+        header = EdocHeader(
+            from_=self.agency, to=(Organization(event.to.organ_id, event.to.name),),
+            document_id=m.document_id, code_number=m.code_number, code_notation=m.code_notation,
+            promulgation_place="", promulgation_date=m.issued_date, type=1, type_detail=0,
+            type_name=m.type_name, subject=m.subject, business_doc_type=EdxmlBusinessType.REVOCATION,
+            business_doc_reason=event.description, business_document_id=m.document_id)
+        data = build_edoc(header)
+        return _package(PackageKind.EDOC, data, document_id=m.document_id, to=event.to.organ_id,
+                        subject="[Thu hồi] " + m.subject), data
 
     def edoc(self, doc: OutgoingDocument, event: OutboxPackage, *, files: Sequence[tuple[str, bytes]],
              at: datetime) -> tuple[OutgoingPackage, bytes]:
@@ -89,7 +105,7 @@ class EdxmlPackageFactory:
         what = {BusinessDocType.NEW: "", BusinessDocType.UPDATE: "[Cập nhật] ",
                 BusinessDocType.REPLACEMENT: "[Thay thế] ", BusinessDocType.REVOCATION: "[Thu hồi] "}
         return _package(PackageKind.EDOC, data, document_id=m.document_id, to=event.recipient.organ_id,
-                        subject=what[event.business_type] + m.subject)
+                        subject=what[event.business_type] + m.subject), data
 
 
 def incoming_metadata(header: EdocHeader) -> DocumentMetadata:

@@ -1,0 +1,460 @@
+"""The office's use cases: what a clerk, a leader or a specialist does, over ports.
+
+Each method is one step a person takes in the web UI. It gathers what the pure transition of
+:mod:`node.domain.incoming` / :mod:`node.domain.outgoing` needs (files into the blob store, a
+signature from the token, the register of the document), then runs the transition through the
+:class:`~node.domain.documents.WorkflowStore`, which saves the record and every event in one
+transaction. Files are written before the transaction that refers to them; a refused step leaves
+at most an unreferenced blob. The signing adapter runs off the event loop (the web layer calls
+these methods in a worker thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Protocol
+
+from node.domain import dossier as dossiers
+from node.domain import incoming, meetings, outgoing
+from node.domain.accounts import Role
+from node.domain.categories import CategoryTable
+from node.domain.clock import Clock
+from node.domain.documents import (
+    Actor,
+    AuditEvent,
+    Channel,
+    DocumentMetadata,
+    IllegalTransition,
+    InvalidInput,
+    Organ,
+    Outcome,
+    Priority,
+    Secrecy,
+    SendStatus,
+    StatusCode,
+    WorkflowStore,
+    require_role,
+)
+from node.domain.dossier import CatalogueEntry, Dossier, DossierItem, FileCode
+from node.domain.incoming import Assignee, IncomingDocument
+from node.domain.meetings import Meeting
+from node.domain.numbering import AllocatedNumber, Register, RegisterKind, choose_register, register_kind_for
+from node.domain.outgoing import Attachment, LegalBasis, OutgoingDocument, Recipient, SignatureRecord
+from node.domain.signing import DocumentSigner, PersonalSigner
+
+
+class BlobPort(Protocol):
+    def put(self, data: bytes) -> str: ...
+
+    def read(self, sha256: str) -> bytes: ...
+
+
+class DocumentRepository(Protocol):
+    """What the use cases need of the store (``node.store.documents.SqliteDocuments``)."""
+
+    @property
+    def incoming(self) -> WorkflowStore[IncomingDocument]: ...
+
+    @property
+    def outgoing(self) -> WorkflowStore[OutgoingDocument]: ...
+
+    def create_incoming(self, make: Callable[[str], Outcome[IncomingDocument]], *,
+                        inbox_id: int | None = None, scan_id: int | None = None, text: str = "",
+                        integrity_ok: bool | None = None) -> IncomingDocument: ...
+
+    def create_outgoing(self, make: Callable[[str], Outcome[OutgoingDocument]], *,
+                        text: str = "") -> OutgoingDocument: ...
+
+    def categories(self) -> CategoryTable: ...
+
+    def get_dossier(self, file_code: FileCode) -> Dossier | None: ...
+
+    def save_dossier(self, dossier: Dossier, events: tuple[AuditEvent, ...]) -> None: ...
+
+    def save_meeting(self, meeting: Meeting) -> None: ...
+
+    def meeting(self, document_ref: str) -> Meeting | None: ...
+
+
+class RegisterList(Protocol):
+    def list_registers(self) -> list[Register]: ...
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    """The giấy mời fields: the meeting's time and place travel with the invitation."""
+
+    title: str
+    start: datetime
+    place: str
+    end: datetime | None = None
+    chair: str = ""
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    type_name: str
+    subject: str
+    recipients: tuple[Recipient, ...] = ()
+    priority: Priority = Priority.NORMAL
+    secrecy: Secrecy = Secrecy.NONE
+    due_date: date | None = None
+    unit_abbr: str = ""
+    signer_position: str = ""
+    description: str = ""
+    legal_bases: tuple[str, ...] = ()
+    attachments: tuple[tuple[str, bytes], ...] = ()
+    meeting: MeetingInput | None = None
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Office:
+    def __init__(self, *, clock: Clock, docs: DocumentRepository, blobs: BlobPort, registers: RegisterList,
+                 agency: Organ, agency_abbr: str, signer: Callable[[], DocumentSigner] | None = None,
+                 personal_signer: Callable[[Actor], PersonalSigner] | None = None,
+                 pdf_text: Callable[[bytes], str] = lambda _: "",
+                 page_count: Callable[[bytes], int] = lambda _: 0) -> None:
+        self.clock = clock
+        self.docs = docs
+        self.blobs = blobs
+        self.registers = registers
+        self.agency = agency
+        self.agency_abbr = agency_abbr
+        self._signer = signer
+        self._personal_signer = personal_signer
+        self.pdf_text = pdf_text
+        self.page_count = page_count
+
+    # -- helpers -------------------------------------------------------------------------------
+    def signer(self) -> DocumentSigner:
+        if self._signer is None:
+            raise InvalidInput("Máy chủ chưa được cấu hình token ký số.", code="signing_not_configured")
+        return self._signer()
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _register(self, kind: RegisterKind, doc_meta: DocumentMetadata, code: str | None) -> Register:
+        registers = self.registers.list_registers()
+        if code:
+            found = next((r for r in registers if r.code == code), None)
+            if found is None:
+                raise InvalidInput(f"Không có sổ “{code}”.", code="register_not_found")
+            return found
+        return choose_register(registers, kind, secret=doc_meta.secret, type_name=doc_meta.type_name)
+
+    def _check_pdf(self, data: bytes, what: str) -> None:
+        if not data.startswith(b"%PDF-"):
+            raise InvalidInput(f"{what} phải là tệp PDF.", code="not_a_pdf")
+
+    # -- văn bản đi ----------------------------------------------------------------------------
+    def draft(self, actor: Actor, form: DraftInput, pdf: bytes) -> OutgoingDocument:
+        self._check_pdf(pdf, "Dự thảo")
+        if form.meeting is not None:  # refuse a bad giấy mời before anything is stored
+            meetings.schedule("", form.meeting.title, start=form.meeting.start, place=form.meeting.place,
+                              end=form.meeting.end, chair=form.meeting.chair)
+        sha = self.blobs.put(pdf)
+        attachments = tuple(Attachment(_clean(name) or "tep-dinh-kem", self.blobs.put(data))
+                            for name, data in form.attachments)
+        description = form.description
+        if form.meeting is not None:
+            m = form.meeting
+            description = meetings.summary(meetings.schedule("", m.title, start=m.start, place=m.place,
+                                                             end=m.end, chair=m.chair))
+        meta = DocumentMetadata(type_name=_clean(form.type_name), subject=_clean(form.subject),
+                                issuer=self.agency, priority=form.priority, secrecy=form.secrecy,
+                                due_date=form.due_date, signer_position=_clean(form.signer_position),
+                                description=description, page_amount=self.page_count(pdf))
+        now = self._now()
+        categories = self.docs.categories()
+        doc = self.docs.create_outgoing(
+            lambda ref: outgoing.create_draft(
+                ref, meta, author=actor, at=now, pdf_blob=sha, issuer_abbr=self.agency_abbr,
+                unit_abbr=form.unit_abbr, categories=categories, recipients=form.recipients,
+                attachments=attachments,
+                legal_bases=tuple(LegalBasis(_clean(b)) for b in form.legal_bases if b.strip())),
+            text=self.pdf_text(pdf))
+        if form.meeting is not None:
+            m = form.meeting
+            self.docs.save_meeting(meetings.schedule(doc.ref, m.title, start=m.start, place=m.place,
+                                                     end=m.end, chair=m.chair))
+        return doc
+
+    def edit_draft(self, ref: str, actor: Actor, *, pdf: bytes | None = None,
+                   recipients: tuple[Recipient, ...] | None = None,
+                   legal_bases: Sequence[str] | None = None,
+                   attachments: Sequence[tuple[str, bytes]] = ()) -> OutgoingDocument:
+        sha = None
+        if pdf:
+            self._check_pdf(pdf, "Dự thảo")
+            sha = self.blobs.put(pdf)
+        added = tuple(Attachment(_clean(n) or "tep-dinh-kem", self.blobs.put(d)) for n, d in attachments)
+        categories = self.docs.categories()
+        now = self._now()
+
+        def step(doc: OutgoingDocument) -> Outcome[OutgoingDocument]:
+            return outgoing.edit_draft(
+                doc, actor=actor, at=now, categories=categories, pdf_blob=sha, recipients=recipients,
+                attachments=(*doc.attachments, *added) if added else None,
+                legal_bases=tuple(LegalBasis(_clean(b)) for b in legal_bases if b.strip())
+                if legal_bases is not None else None)
+
+        return self.docs.outgoing.apply(ref, step, actor=actor.username, at=now).doc
+
+    def send_for_review(self, ref: str, reviewers: Sequence[str], actor: Actor) -> OutgoingDocument:
+        now = self._now()
+        return self.docs.outgoing.apply(
+            ref, lambda d: outgoing.send_for_review(d, tuple(reviewers), actor=actor, at=now),
+            actor=actor.username, at=now).doc
+
+    def comment(self, ref: str, text: str, actor: Actor) -> OutgoingDocument:
+        now = self._now()
+        return self.docs.outgoing.apply(ref, lambda d: outgoing.add_comment(d, text, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def submission_problems(self, ref: str) -> list[str]:
+        doc = self._outgoing(ref)
+        return [p.message for p in outgoing.submission_problems(doc, self.docs.categories())]
+
+    def submit(self, ref: str, leader: str, actor: Actor) -> OutgoingDocument:
+        now = self._now()
+        categories = self.docs.categories()
+        return self.docs.outgoing.apply(
+            ref, lambda d: outgoing.submit(d, leader, actor=actor, at=now, categories=categories),
+            actor=actor.username, at=now).doc
+
+    def return_for_revision(self, ref: str, reason: str, actor: Actor) -> OutgoingDocument:
+        now = self._now()
+        return self.docs.outgoing.apply(
+            ref, lambda d: outgoing.return_for_revision(d, reason, actor=actor, at=now),
+            actor=actor.username, at=now).doc
+
+    def sign(self, ref: str, actor: Actor, pin: str | None) -> OutgoingDocument:
+        """The leader's personal signature with the PIN typed in (the token signs, then we save)."""
+        doc = self._outgoing(ref)
+        require_role(actor, Role.LEADER, doing="ký duyệt")
+        if doc.state is not outgoing.OutgoingState.SUBMITTED:
+            raise IllegalTransition(f"Không thể ký văn bản đang ở trạng thái “{doc.state_label}”.")
+        if self._personal_signer is None:
+            raise InvalidInput("Chưa cấu hình khóa ký cá nhân cho lãnh đạo.", code="signing_not_configured")
+        who = self._personal_signer(actor)
+        signed = self.signer().sign_personal(self.blobs.read(doc.pdf_blob), who, pin=pin)
+        sha = self.blobs.put(signed)
+        now = self._now()
+        record = SignatureRecord(actor.username, now, sha)
+        return self.docs.outgoing.apply(ref, lambda d: outgoing.sign_personal(d, record, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def number(self, ref: str, actor: Actor, register_code: str | None = None) -> OutgoingDocument:
+        """Cấp số: the next số đi of the register, written into the PDF's fields, in one transaction."""
+        doc = self._outgoing(ref)
+        register = self._register(register_kind_for(doc.meta.type_name), doc.meta, register_code)
+        now = self._now()
+
+        def step(d: OutgoingDocument, number: AllocatedNumber) -> Outcome[OutgoingDocument]:
+            out = outgoing.assign_number(d, number, register, actor=actor, at=now)
+            filled = self.signer().fill_number_date(self.blobs.read(d.pdf_blob), number=number.text,
+                                                    issued=number.issued_date) if self._signer else None
+            if filled is None:
+                return out
+            return replace(out, doc=replace(out.doc, pdf_blob=self.blobs.put(filled)))
+
+        return self.docs.outgoing.apply_numbered(ref, register.code, step, actor=actor.username, at=now).doc
+
+    def seal(self, ref: str, actor: Actor, pin: str | None = None) -> OutgoingDocument:
+        doc = self._outgoing(ref)
+        require_role(actor, Role.CLERK, doing="ký số cơ quan")
+        if doc.state is not outgoing.OutgoingState.NUMBERED:
+            raise IllegalTransition(f"Không thể ký số cơ quan văn bản đang ở trạng thái"
+                                             f" “{doc.state_label}”.")
+        sealed = self.signer().seal(self.blobs.read(doc.pdf_blob), pin=pin, user=actor.username)
+        sha = self.blobs.put(sealed)
+        now = self._now()
+        record = SignatureRecord(actor.username, now, sha)
+        return self.docs.outgoing.apply(ref, lambda d: outgoing.seal(d, record, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def publish(self, ref: str, actor: Actor) -> OutgoingDocument:
+        now = self._now()
+        return self.docs.outgoing.apply(ref, lambda d: outgoing.publish(d, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def recall_outgoing(self, ref: str, reason: str, actor: Actor) -> OutgoingDocument:
+        now = self._now()
+        return self.docs.outgoing.apply(ref, lambda d: outgoing.recall(d, reason, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def change_meeting(self, ref: str, actor: Actor, *, kind: meetings.ChangeKind, reason: str,
+                       new_start: datetime | None = None, new_place: str | None = None) -> OutgoingDocument:
+        """Hoãn / dời / hủy họp: the entry changes and an update (BussinessDocType 2) goes out."""
+        m = self.docs.meeting(ref)
+        if m is None:
+            raise InvalidInput("Văn bản này không phải giấy mời họp.", code="not_a_meeting")
+        now = self._now()
+        if kind is meetings.ChangeKind.POSTPONE:
+            change = meetings.postpone(m, reason, at=now, new_start=new_start)
+        elif kind is meetings.ChangeKind.MOVE:
+            change = meetings.move(m, reason, at=now, new_start=new_start, new_place=new_place)
+        else:
+            change = meetings.cancel(m, reason, at=now)
+        changed = meetings.apply_change(m, change)
+
+        def step(d: OutgoingDocument) -> Outcome[OutgoingDocument]:
+            return meetings.change_outcome(d, m, change, actor=actor, at=now)[1]
+
+        out = self.docs.outgoing.apply(ref, step, actor=actor.username, at=now).doc
+        self.docs.save_meeting(changed)
+        return out
+
+    def _outgoing(self, ref: str) -> OutgoingDocument:
+        doc = self.docs.outgoing.get(ref)
+        if doc is None:
+            raise InvalidInput(f"Không tìm thấy văn bản {ref}.", code="document_not_found")
+        return doc
+
+    # -- văn bản đến ---------------------------------------------------------------------------
+    def _incoming(self, ref: str) -> IncomingDocument:
+        doc = self.docs.incoming.get(ref)
+        if doc is None:
+            raise InvalidInput(f"Không tìm thấy văn bản {ref}.", code="document_not_found")
+        return doc
+
+    def accept(self, ref: str, actor: Actor, register_code: str | None = None, *,
+               integrity_ok: bool = True) -> IncomingDocument:
+        doc = self._incoming(ref)
+        register = self._register(RegisterKind.INCOMING, doc.meta, register_code)
+        now = self._now()
+
+        def step(d: IncomingDocument, number: AllocatedNumber) -> Outcome[IncomingDocument]:
+            return incoming.accept(d, number, register, actor=actor, at=now, integrity_ok=integrity_ok)
+
+        return self.docs.incoming.apply_numbered(ref, register.code, step, actor=actor.username, at=now).doc
+
+    def reject(self, ref: str, reason: str, actor: Actor) -> IncomingDocument:
+        now = self._now()
+        return self.docs.incoming.apply(ref, lambda d: incoming.reject(d, reason, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def present(self, ref: str, leader: str, actor: Actor) -> IncomingDocument:
+        now = self._now()
+        return self.docs.incoming.apply(ref, lambda d: incoming.present(d, leader, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def assign(self, ref: str, actor: Actor, *, lead: Assignee, cooperating: Sequence[Assignee] = (),
+               direction: str = "") -> IncomingDocument:
+        now = self._now()
+        return self.docs.incoming.apply(
+            ref, lambda d: incoming.assign(d, lead=lead, cooperating=tuple(cooperating), direction=direction,
+                                           actor=actor, at=now),
+            actor=actor.username, at=now).doc
+
+    def start(self, ref: str, actor: Actor) -> IncomingDocument:
+        now = self._now()
+        return self.docs.incoming.apply(ref, lambda d: incoming.start_processing(d, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def complete(self, ref: str, actor: Actor, result: str = "") -> IncomingDocument:
+        now = self._now()
+        return self.docs.incoming.apply(
+            ref, lambda d: incoming.complete(d, actor=actor, at=now, result=result),
+            actor=actor.username, at=now).doc
+
+    def accept_recall(self, ref: str, actor: Actor) -> IncomingDocument:
+        now = self._now()
+        return self.docs.incoming.apply(ref, lambda d: incoming.accept_recall(d, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def refuse_recall(self, ref: str, reason: str, actor: Actor) -> IncomingDocument:
+        now = self._now()
+        return self.docs.incoming.apply(ref, lambda d: incoming.refuse_recall(d, reason, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
+    def register_paper(self, actor: Actor, meta: DocumentMetadata, pdf_sha: str, *,
+                       scan_id: int | None = None, text: str = "") -> IncomingDocument:
+        """A paper document (digitized by the scanner, or uploaded) becomes a văn bản đến."""
+        require_role(actor, Role.CLERK, doing="vào sổ văn bản giấy")
+        if not meta.subject.strip():
+            raise InvalidInput("Chưa có trích yếu.", code="subject_missing")
+        now = self._now()
+        return self.docs.create_incoming(
+            lambda ref: incoming.receive(ref, meta, channel=Channel.PAPER, sender=meta.issuer, at=now,
+                                         blobs=(pdf_sha,), actor=actor.username),
+            scan_id=scan_id, text=text, integrity_ok=True)
+
+    # -- hồ sơ ------------------------------------------------------------------------------------
+    def open_dossier(self, actor: Actor, entry: CatalogueEntry) -> Dossier:
+        out = dossiers.open_from_catalogue(entry, self.agency.organ_id, actor=actor, at=self._now())
+        if self.docs.get_dossier(out.doc.file_code) is not None:
+            raise dossiers.DossierError(f"Hồ sơ {out.doc.file_code} đã có.", code="dossier_exists")
+        self.docs.save_dossier(out.doc, tuple(e for e in out.events if isinstance(e, AuditEvent)))
+        return out.doc
+
+    def _dossier(self, file_code: str) -> Dossier:
+        found = self.docs.get_dossier(FileCode.parse(file_code))
+        if found is None:
+            raise dossiers.DossierError(f"Không có hồ sơ {file_code}.", code="dossier_not_found")
+        return found
+
+    def file_document(self, file_code: str, doc_ref: str, actor: Actor) -> Dossier:
+        d = self._dossier(file_code)
+        meta, when = self._filed_meta(doc_ref)
+        item = DossierItem(doc_ref, meta.issued_date or when, meta.page_amount, meta.code, meta.subject)
+        out = dossiers.add_document(d, item, actor=actor, at=self._now())
+        self.docs.save_dossier(out.doc, tuple(e for e in out.events if isinstance(e, AuditEvent)))
+        return out.doc
+
+    def close_dossier(self, file_code: str, actor: Actor, description: str = "") -> Dossier:
+        out = dossiers.close(self._dossier(file_code), actor=actor, at=self._now(), description=description)
+        self.docs.save_dossier(out.doc, tuple(e for e in out.events if isinstance(e, AuditEvent)))
+        return out.doc
+
+    def dossier_files(self, file_code: str) -> tuple[Dossier, list[tuple[DossierItem, bytes | None]]]:
+        """The hồ sơ and each member's current PDF in time order (None when destroyed by a recall)."""
+        d = self._dossier(file_code)
+        files: list[tuple[DossierItem, bytes | None]] = []
+        for item in d.items:
+            sha = self._pdf_of(item.doc_ref)
+            files.append((item, self.blobs.read(sha) if sha else None))
+        return d, files
+
+    def _filed_meta(self, doc_ref: str) -> tuple[DocumentMetadata, date]:
+        if doc_ref.startswith("in:"):
+            i = self._incoming(doc_ref)
+            return i.meta, i.received_at.date()
+        o = self._outgoing(doc_ref)
+        return o.meta, o.created_at.date()
+
+    def _pdf_of(self, doc_ref: str) -> str | None:
+        if doc_ref.startswith("in:"):
+            i = self._incoming(doc_ref)
+            return i.blobs[0] if i.blobs else None
+        return self._outgoing(doc_ref).pdf_blob
+
+    # -- arrivals from the axis ----------------------------------------------------------------------
+    def receive_electronic(self, meta: DocumentMetadata, sender: Organ, blobs: tuple[str, ...], *,
+                           inbox_id: int, text: str, integrity_ok: bool) -> IncomingDocument:
+        """A stored edoc becomes a văn bản đến (status 01 was queued when the package was stored)."""
+        now = self._now()
+
+        def make(ref: str) -> Outcome[IncomingDocument]:
+            out = incoming.receive(ref, meta, channel=Channel.AXIS, sender=sender, at=now, blobs=blobs)
+            arrived = [e for e in out.events if isinstance(e, SendStatus) and e.code is StatusCode.ARRIVED]
+            return Outcome(out.doc, tuple(e for e in out.events if e not in arrived))
+
+        return self.docs.create_incoming(make, inbox_id=inbox_id, text=text, integrity_ok=integrity_ok)
+
+    def status_arrived(self, document_id: str, sender: str, code: StatusCode, description: str,
+                       find: Callable[[str], OutgoingDocument | None]) -> OutgoingDocument | None:
+        """A recipient reported on one of our documents: the delivery table moves."""
+        doc = find(document_id)
+        if doc is None or doc.delivery(sender) is None:
+            return None
+        now = self._now()
+        return self.docs.outgoing.apply(
+            doc.ref, lambda d: outgoing.record_status(d, sender, code, description, at=now),
+            actor="sync", at=now).doc
