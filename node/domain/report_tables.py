@@ -68,20 +68,20 @@ def incoming_table(rows: Sequence[IncomingRegisterRow], refs: Sequence[str] = ()
     return ReportTable(BOOK_TITLES["den"], INCOMING_HEADERS, tuple(
         (vn(r.arrival_date), r.arrival_number, r.author, r.code, vn(r.issued_date), r.type_and_subject,
          r.receiver, vn(r.handed_over), r.signature, r.note) for r in rows),
-        widths=(8, 6, 14, 11, 8, 26, 12, 8, 7, 10), refs=tuple(refs), sheet="So den")
+        widths=(8, 5, 12, 10, 8, 25, 11, 8, 6, 7), refs=tuple(refs), sheet="So den")
 
 
 def outgoing_table(rows: Sequence[OutgoingRegisterRow], refs: Sequence[str] = ()) -> ReportTable:
     return ReportTable(BOOK_TITLES["di"], OUTGOING_HEADERS, tuple(
         (r.code, vn(r.issued_date), r.type_and_subject, r.signer, r.recipients, r.archive_copy, r.copies,
          vn(r.sent), r.signature, r.note) for r in rows),
-        widths=(11, 8, 26, 12, 16, 9, 6, 8, 7, 10), refs=tuple(refs), sheet="So di")
+        widths=(10, 8, 24, 11, 15, 8, 5, 8, 5, 6), refs=tuple(refs), sheet="So di")
 
 
 def follow_up_table(rows: Sequence[FollowUpRow], refs: Sequence[str] = ()) -> ReportTable:
     return ReportTable(BOOK_TITLES["theo-doi"], FOLLOW_UP_HEADERS, tuple(
         (r.arrival_number, r.document, r.receiver, vn(r.due), r.progress, r.reply, r.note) for r in rows),
-        widths=(6, 34, 16, 9, 16, 11, 10), refs=tuple(refs), sheet="So theo doi")
+        widths=(6, 32, 15, 9, 16, 11, 11), refs=tuple(refs), sheet="So theo doi")
 
 
 def overdue_table(entries: Sequence[DeadlineEntry], *, soon: bool = False) -> ReportTable:
