@@ -206,8 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     raw = db.reader()
     raw_ms = median_ms(
         lambda: raw.execute(
-            "SELECT channel, count(*) FROM doc_in WHERE received_at >= '2026-11-01' AND received_at < '2026-12-01'"
-            " GROUP BY channel"
+            "SELECT channel, count(*) FROM doc_in"
+            " WHERE received_at >= '2026-11-01' AND received_at < '2026-12-01' GROUP BY channel"
         ).fetchall(),
         runs=5,
     )
