@@ -23,7 +23,10 @@ from node.config import Config
 from node.domain.accounts import LockoutPolicy
 from node.domain.clock import Clock, SystemClock
 from node.domain.health import Check
+from node.domain.office import Office
 from node.errors import NodeError
+from node.office.intake import Intake
+from node.office.wiring import build_office, verifier
 from node.reports.schedule import run_periodically
 from node.reports.wiring import build_reports
 from node.scanner.service import build_watcher
@@ -31,6 +34,7 @@ from node.scanner.watcher import HotFolderWatcher
 from node.store.backup import pre_upgrade_backup
 from node.store.blobs import BlobStore
 from node.store.db import Database
+from node.store.documents import SqliteDocuments
 from node.store.exchange import SqliteExchangeStore
 from node.store.registers import SqliteRegisters
 from node.store.scans import SqliteScanStore
@@ -80,6 +84,8 @@ class Node:
     exchange: SqliteExchangeStore = field(init=False)
     scans: SqliteScanStore = field(init=False)
     registers: SqliteRegisters = field(init=False)
+    office: Office = field(init=False)
+    docs: SqliteDocuments = field(init=False)
     _health_cache: tuple[float, list[Check]] = field(init=False, default=(0.0, []))
     _health_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
@@ -88,6 +94,12 @@ class Node:
         self.exchange = SqliteExchangeStore(self.db, self.blobs, self.clock)
         self.scans = SqliteScanStore(self.db, self.blobs)
         self.registers = SqliteRegisters(self.db)
+        self.office, self.docs = build_office(self.config, self.clock, self.db, self.blobs)
+
+    def intake(self) -> Intake:
+        """Turns stored packages into văn bản đến and delivery updates (node/office/intake.py)."""
+        return Intake(self.db, self.blobs, self.docs, self.office, self.clock,
+                      verify=verifier(self.config, self.clock))
 
     def close(self) -> None:
         self.db.close()
@@ -172,10 +184,12 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         drafting = asyncio.create_task(run_periodically(report_scheduler))  # monthly report drafts
         sync = start_sync_workers(node)
         scanner = await asyncio.to_thread(start_scanner, node)
+        stop_intake = node.intake().start(every=config.axis.relay_idle_seconds)
         try:
             yield
         finally:
             drafting.cancel()
+            await asyncio.to_thread(stop_intake)
             if scanner is not None:
                 await asyncio.to_thread(scanner.stop)
             if sync is not None:
@@ -195,6 +209,7 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         health=node.health,
         diagnostics=node.diagnostics,
         registers=node.registers,
+        office=node.office,
         reports=reports,
         csrf_secret=read_or_create_secret(config.secrets_dir / "web.key"),
         sessions_dir=config.sessions_dir,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -92,8 +93,24 @@ class Intake:
 
     def loop(self, stop: threading.Event, *, every: float = 2.0) -> None:
         while not stop.is_set():
-            self.run_once()
+            try:
+                self.run_once()
+            except Exception:  # a bug in one pass must not stop the office taking documents in
+                log.exception("intake pass failed")
             stop.wait(every)
+
+    def start(self, *, every: float = 2.0) -> Callable[[], None]:
+        """Run :meth:`loop` in a thread; returns the function that stops it."""
+        stop = threading.Event()
+        thread = threading.Thread(target=self.loop, args=(stop,), kwargs={"every": every},
+                                  name="office-intake", daemon=True)
+        thread.start()
+
+        def halt() -> None:
+            stop.set()
+            thread.join(10)
+
+        return halt
 
     def _mark(self, inbox_id: int, state: str, error: str | None = None, ref: str | None = None) -> None:
         self.db.write(lambda d: d.execute(

@@ -27,6 +27,7 @@ from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirect
 from node.domain.clock import Clock
 from node.domain.health import Check
 from node.domain.numbering import RegisterBooks
+from node.domain.office import Office
 from node.web import auth, diagnostics, errors, pages, registers, reports
 from node.web.auth import session_user
 from node.web.reports import ReportsPort
@@ -60,6 +61,8 @@ class WebContext:
     registers: RegisterBooks | None = None
     # Register books, overdue lists, exchange reports (node.reports.service.ReportService).
     reports: ReportsPort | None = None
+    # The office's use cases and, through ``office.docs``, its documents (node/domain/office.py).
+    office: Office | None = None
 
 
 def current_user(request: Request[Any, Any, Any]) -> User | None:
