@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from node.domain.accounts import Role
@@ -70,7 +71,7 @@ def reports_index(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/bao-cao/{report:str}", name="report", guards=READERS, sync_to_thread=True)
-def report_page(request: Request[Any, Any, Any], report: str) -> Template:
+def report_page(request: Request[Any, Any, Any], report: FromPath[str]) -> Template:
     params = _params(request, report)
     context = _port(request).context(report, params)
     query = urlencode({k: v for k, v in params.items() if v})
@@ -79,7 +80,8 @@ def report_page(request: Request[Any, Any, Any], report: str) -> Template:
 
 
 @get("/bao-cao/{report:str}/tai/{fmt:str}", name="report-file", guards=READERS, sync_to_thread=True)
-def report_file(request: Request[Any, Any, Any], report: str, fmt: str) -> Response[bytes]:
+def report_file(request: Request[Any, Any, Any], report: FromPath[str],
+                fmt: FromPath[str]) -> Response[bytes]:
     params = _params(request, report)
     f = _port(request).download(report, fmt, params)
     return Response(f.data, media_type=f.media_type, headers={
