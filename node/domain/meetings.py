@@ -9,6 +9,7 @@ Seed 001 §2, seed 002 §2: meeting invitations and their documents travel elect
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -191,3 +192,28 @@ def upcoming(meetings: Iterable[Meeting], *, now: datetime,
             out.append(m)
     far = datetime.max.replace(tzinfo=VN_TZ)
     return sorted(out, key=lambda x: (x.start or far, x.document_ref))
+
+
+_SUMMARY_RE = re.compile(r"^(?:\[(?P<status>[^\]]+)\] )?(?P<title>.+?) — Thời gian: (?P<when>.+?);"
+                         r" Địa điểm: (?P<place>.+)$", re.DOTALL)
+_WHEN_RE = re.compile(r"(\d{1,2}) giờ (\d{2}), [^,]+, ngày (\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def from_summary(document_ref: str, text: str) -> Meeting | None:
+    """The meeting a received giấy mời describes (the line :func:`summary` wrote), if it has one."""
+    m = _SUMMARY_RE.match(" ".join(text.split()))
+    if m is None:
+        return None
+    by_label = {v: k for k, v in MEETING_STATUS_VI.items()}
+    status = by_label.get(m.group("status") or "", MeetingStatus.SCHEDULED)
+    w = _WHEN_RE.search(m.group("when"))
+    start = None
+    if w:
+        hour, minute, day, month, year = (int(x) for x in w.groups())
+        try:
+            start = datetime(year, month, day, hour, minute, tzinfo=VN_TZ)
+        except ValueError:
+            start = None
+    if start is None and status is MeetingStatus.SCHEDULED:
+        return None
+    return Meeting(document_ref, m.group("title").strip(), start, m.group("place").strip(), status=status)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from node.domain import dossier as dossiers
 from node.domain import incoming, meetings, outgoing
@@ -40,7 +40,17 @@ from node.domain.documents import (
 from node.domain.dossier import CatalogueEntry, Dossier, DossierItem, FileCode
 from node.domain.incoming import Assignee, IncomingDocument
 from node.domain.meetings import Meeting
-from node.domain.numbering import AllocatedNumber, Register, RegisterKind, choose_register, register_kind_for
+from node.domain.numbering import (
+    AllocatedNumber,
+    DocumentKey,
+    DocumentKeyIndex,
+    DuplicateWarning,
+    Register,
+    RegisterKind,
+    choose_register,
+    duplicate_warnings,
+    register_kind_for,
+)
 from node.domain.outgoing import Attachment, LegalBasis, OutgoingDocument, Recipient, SignatureRecord
 from node.domain.signing import DocumentSigner, PersonalSigner
 
@@ -51,7 +61,7 @@ class BlobPort(Protocol):
     def read(self, sha256: str) -> bytes: ...
 
 
-class DocumentRepository(Protocol):
+class DocumentRepository(DocumentKeyIndex, Protocol):
     """What the use cases need of the store (``node.store.documents.SqliteDocuments``)."""
 
     @property
@@ -76,6 +86,19 @@ class DocumentRepository(Protocol):
     def save_meeting(self, meeting: Meeting) -> None: ...
 
     def meeting(self, document_ref: str) -> Meeting | None: ...
+
+    def save_signature_report(self, sha256: str, report: dict[str, Any], *, ok: bool) -> None: ...
+
+    def agencies(self) -> list[Organ]: ...
+
+    # reading, for the pages
+    def signature_report(self, sha256: str) -> dict[str, Any] | None: ...
+
+    def history(self, ref: str) -> Sequence[Any]:
+        """The document's audit rows (``ts``, ``actor``, ``action``, ``detail`` JSON), oldest first."""
+        ...
+
+    def dossiers_of(self, doc_ref: str) -> list[FileCode]: ...
 
 
 class RegisterList(Protocol):
@@ -114,11 +137,15 @@ def _clean(text: str) -> str:
 
 
 class Office:
+    # The agency key's PIN is in a file on the server (signing.agency_pin_file): sealing asks for none.
+    agency_pin_stored: bool = False
+
     def __init__(self, *, clock: Clock, docs: DocumentRepository, blobs: BlobPort, registers: RegisterList,
                  agency: Organ, agency_abbr: str, signer: Callable[[], DocumentSigner] | None = None,
                  personal_signer: Callable[[Actor], PersonalSigner] | None = None,
                  pdf_text: Callable[[bytes], str] = lambda _: "",
-                 page_count: Callable[[bytes], int] = lambda _: 0) -> None:
+                 page_count: Callable[[bytes], int] = lambda _: 0,
+                 on_close: Callable[[], None] = lambda: None) -> None:
         self.clock = clock
         self.docs = docs
         self.blobs = blobs
@@ -129,6 +156,11 @@ class Office:
         self._personal_signer = personal_signer
         self.pdf_text = pdf_text
         self.page_count = page_count
+        self._on_close = on_close
+
+    def close(self) -> None:
+        """Release what the use cases hold (the signer's token session)."""
+        self._on_close()
 
     # -- helpers -------------------------------------------------------------------------------
     def signer(self) -> DocumentSigner:
@@ -311,6 +343,20 @@ class Office:
         self.docs.save_meeting(changed)
         return out
 
+    def signature_report_of_outgoing(self, ref: str) -> dict[str, Any] | None:
+        """The verification of the document's current PDF (``VerificationReport.as_dict``); None while
+        it carries no signature. Kept by blob: each signed version is verified once."""
+        doc = self._outgoing(ref)
+        if doc.personal_signature is None and doc.agency_signature is None:
+            return None
+        sha = doc.pdf_blob
+        cached = self.docs.signature_report(sha)
+        if cached is not None:
+            return cached
+        report = self.signer().verify(self.blobs.read(sha))
+        self.docs.save_signature_report(sha, report.as_dict(), ok=report.all_ok)
+        return report.as_dict()
+
     def _outgoing(self, ref: str) -> OutgoingDocument:
         doc = self.docs.outgoing.get(ref)
         if doc is None:
@@ -318,6 +364,16 @@ class Office:
         return doc
 
     # -- văn bản đến ---------------------------------------------------------------------------
+    def duplicates_of(self, ref: str) -> list[DuplicateWarning]:
+        """Warnings (not errors) when the same số, ký hiệu, cơ quan or DocumentId is already here."""
+        doc = self._incoming(ref)
+        m = doc.meta
+        if not m.code_number:
+            return []
+        key = DocumentKey.of(m.code_number, m.code_notation, m.issuer.organ_id)
+        year = m.issued_date.year if m.issued_date else None
+        return duplicate_warnings(self.docs, key=key, document_id=m.document_id, year=year, exclude_ref=ref)
+
     def _incoming(self, ref: str) -> IncomingDocument:
         doc = self.docs.incoming.get(ref)
         if doc is None:

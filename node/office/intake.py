@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from node.domain import incoming
+from node.domain import incoming, meetings
 from node.domain.clock import Clock
 from node.domain.documents import BusinessDocType, InvalidInput, Organ, StatusCode
 from node.domain.incoming import IncomingDocument
@@ -154,12 +154,21 @@ class Intake:
                 d, replace(meta, document_id=d.meta.document_id), at=now, note=h.business_doc_reason,
                 blobs=blobs), actor="sync", at=now)
             self._mark(inbox_id, "done", ref=target.ref)
+            self._note_meeting(target.ref, meta.description)
             result.updates += 1
             return
         blobs, reports, text = self._store_files(package)
         ok = bool(reports) and all(r.all_ok for r in reports)
-        self.office.receive_electronic(meta, sender, blobs, inbox_id=inbox_id, text=text, integrity_ok=ok)
+        doc = self.office.receive_electronic(meta, sender, blobs, inbox_id=inbox_id, text=text,
+                                             integrity_ok=ok)
+        self._note_meeting(doc.ref, meta.description)
         result.documents += 1
+
+    def _note_meeting(self, ref: str, description: str) -> None:
+        """A giấy mời's time and place travel in its description: the invited office's calendar entry."""
+        meeting = meetings.from_summary(ref, description)
+        if meeting is not None:
+            self.docs.save_meeting(meeting)
 
     def _store_files(self, package: EdocPackage) -> tuple[tuple[str, ...], list[VerificationReport], str]:
         """Every attachment into the blob store, PDFs first; the check of each PDF's signatures."""

@@ -116,6 +116,11 @@ def build_office(config: Config, clock: Clock, db: Database,
                 opened.append(TokenSigner(open_signer(config, clock, timestamps=SqliteTimestampQueue(db))))
             return opened[0]
 
+    def close() -> None:  # log out: PKCS#11 allows one logged-in session set per process
+        with lock:
+            while opened:
+                opened.pop().signer.token.close()
+
     png = config.signing.signature_png or appearance.DEMO_SIGNATURE
 
     def personal(actor: Actor) -> PersonalSigner:
@@ -126,5 +131,6 @@ def build_office(config: Config, clock: Clock, db: Database,
     office = Office(clock=clock, docs=docs, blobs=BlobAdapter(blobs), registers=SqliteRegisters(db),
                     agency=agency, agency_abbr=config.node.agency_abbr, signer=signer,
                     personal_signer=personal,
-                    pdf_text=pdf_text, page_count=page_count)
+                    pdf_text=pdf_text, page_count=page_count, on_close=close)
+    office.agency_pin_stored = config.signing.agency_pin_file is not None
     return office, docs

@@ -32,6 +32,7 @@ from node.domain.documents import (
     InvalidInput,
     Notify,
     NumberedStep,
+    Organ,
     OutboxPackage,
     Outcome,
     PrintPaperCopies,
@@ -42,6 +43,7 @@ from node.domain.dossier import Dossier, FileCode
 from node.domain.errors import DomainError
 from node.domain.incoming import IncomingDocument
 from node.domain.meetings import Meeting
+from node.domain.numbering import DocumentKey, parse_code
 from node.domain.outgoing import OutgoingDocument
 from node.domain.packages import PackageFactory
 from node.errors import StoreError
@@ -199,6 +201,12 @@ class SqliteDocuments:
                              None if integrity_ok is None else int(integrity_ok)))
             ref = f"in:{cur.lastrowid}"
             d.execute("UPDATE doc_in SET ref = ? WHERE id = ?", (ref, cur.lastrowid))
+            if scan_id is not None:  # the scan leaves the số hóa queue with the document it became
+                marked = d.execute("UPDATE scan SET state = 'confirmed' WHERE id = ? AND state = 'new'",
+                                   (scan_id,))
+                if marked.rowcount != 1:
+                    raise InvalidInput(f"Bản quét số {scan_id} không còn chờ vào sổ (đã vào sổ hoặc đã bỏ).",
+                                       code="scan_not_queued")
             out = make(ref)
             self._save(d, INCOMING, out, actor="system", at=out.doc.received_at, text=text, created=True)
             if inbox_id is not None:
@@ -237,6 +245,32 @@ class SqliteDocuments:
         row = self.db.query_one("SELECT data FROM doc_out WHERE document_id = ? ORDER BY id DESC LIMIT 1",
                                 (document_id,))
         return decode(OutgoingDocument, row["data"]) if row else None
+
+    # -- duplicates (DocumentKeyIndex of node/domain/numbering.py) ------------------------------------
+    def refs_with_key(self, key: DocumentKey, *, year: int | None) -> list[str]:
+        rows = self.db.query("SELECT ref, code, issued_date FROM doc_in WHERE issuer_code IN (?, ?)"
+                             " AND code <> ''", (key.organ_id, key.organ_id.lower()))
+        out = []
+        for r in rows:
+            try:
+                number, notation = parse_code(r["code"])
+            except DomainError:
+                continue
+            if DocumentKey.of(number, notation, key.organ_id) != key:
+                continue
+            if year is not None and r["issued_date"] and not r["issued_date"].startswith(str(year)):
+                continue
+            out.append(str(r["ref"]))
+        return out
+
+    def refs_with_document_id(self, document_id: str) -> list[str]:
+        return [str(r[0]) for r in self.db.query("SELECT ref FROM doc_in WHERE document_id = ?"
+                                                 " AND document_id <> ''", (document_id,))]
+
+    def history(self, ref: str) -> list[sqlite3.Row]:
+        """The audit rows of a document, oldest first (its timeline)."""
+        return self.db.query("SELECT id, ts, actor, action, detail FROM audit WHERE subject = ? ORDER BY id",
+                             (ref,))
 
     def queued_deliveries(self) -> list[tuple[str, str, str]]:
         """(ref, recipient, DocumentId) of deliveries still 'queued' whose package the axis took."""
@@ -445,6 +479,12 @@ class SqliteDocuments:
             return None
         report: dict[str, Any] = json.loads(row["report"])
         return report
+
+    # -- the agency directory (mirrored from the axis) ---------------------------------------------
+    def agencies(self) -> list[Organ]:
+        """The agencies of the axis directory, by name (the recipients offered for văn bản đi)."""
+        rows = self.db.query("SELECT code, name FROM axis_agency WHERE deleted = 0 ORDER BY name, code")
+        return [Organ(r["code"], r["name"]) for r in rows]
 
     # -- document types -----------------------------------------------------------------------------
     def categories(self) -> CategoryTable:

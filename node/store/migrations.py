@@ -525,3 +525,41 @@ def lists_0001_indexes(db: Database) -> None:
         CREATE INDEX doc_in_recall_pending ON doc_in (received_at) WHERE recall_pending = 1;
         """
     )
+
+
+@migrations(name="search_0002_prefix")
+def search_0002_prefix(db: Database) -> None:
+    """The full-text index again, with prefix indexes of 1, 2 and 3 letters: the word being typed
+    ("quy hoach su d") reads one prefix list instead of merging every word it starts, and results
+    come newest first without visiting every match (node/store/search.py). Rebuilt from search_doc;
+    the triggers of search_0001_index keep feeding it."""
+    db.executescript(
+        """
+        DROP TABLE search_fts;
+        CREATE VIRTUAL TABLE search_fts USING fts5(
+            title_fold, body_fold,
+            content = 'search_doc', content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '1 2 3'
+        );
+        INSERT INTO search_fts (search_fts) VALUES ('rebuild');
+        """
+    )
+
+
+@migrations(name="documents_0002_issuer_index")
+def documents_0002_issuer_index(db: Database) -> None:
+    """Văn bản đến by issuer and code: the duplicate (số, ký hiệu, cơ quan) warning looks them up."""
+    db.executescript("CREATE INDEX doc_in_issuer_code ON doc_in (issuer_code, code);")
+
+
+@migrations(name="scanner_0002_queue")
+def scanner_0002_queue(db: Database) -> None:
+    """The số hóa queue: scans still 'new' (registering one as a văn bản đến marks it 'confirmed' in
+    the same transaction), and the văn bản đến each scan became."""
+    db.executescript(
+        """
+        CREATE INDEX scan_queue ON scan (id) WHERE state = 'new';
+        CREATE INDEX doc_in_scan ON doc_in (scan_id) WHERE scan_id IS NOT NULL;
+        """
+    )

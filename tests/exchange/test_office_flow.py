@@ -15,7 +15,8 @@ from node.domain.accounts import Role
 from node.domain.clock import VN_TZ, FixedClock
 from node.domain.documents import Actor, Organ, WorkflowError
 from node.domain.incoming import Assignee, IncomingState
-from node.domain.office import DraftInput, Office
+from node.domain.meetings import ChangeKind
+from node.domain.office import DraftInput, MeetingInput, Office
 from node.domain.outgoing import DeliveryState, OutgoingState, Recipient
 from node.office.intake import Intake
 from node.office.wiring import build_office, verifier
@@ -49,6 +50,7 @@ class Office_:
         self.intake.run_once()
 
     def close(self) -> None:
+        self.office.close()
         self.live.close()
 
 
@@ -153,3 +155,36 @@ def test_refused_step_consumes_no_number(offices: tuple[Office_, Office_, FixedC
 
 def clock_year() -> int:
     return datetime.now(VN_TZ).year
+
+
+def test_meeting_invitation_and_its_move_reach_the_invited_office(
+        offices: tuple[Office_, Office_, FixedClock]) -> None:
+    a, b, clock = offices
+    start = (clock.now() + timedelta(days=3)).replace(hour=14, minute=0, second=0)
+    pdf = make_draft(DraftSpec(subject="Mời họp", full_name=LEADER_NAME, kind="GIẤY MỜI",
+                               number_suffix="/GM-UBND"))
+    form = DraftInput(type_name="Giấy mời", subject="Mời dự họp giao ban",
+                      recipients=(Recipient(Organ(*B)),),
+                      meeting=MeetingInput("Họp giao ban chuyển đổi số", start, "Phòng họp số 1"))
+    doc = a.office.draft(a.specialist, form, pdf)
+    a.office.submit(doc.ref, "lanhdao", a.specialist)
+    a.office.sign(doc.ref, a.leader, a.pin)
+    a.office.number(doc.ref, a.clerk)
+    a.office.seal(doc.ref, a.clerk)
+    a.office.publish(doc.ref, a.clerk)
+    a.sync()
+    b.sync()
+    in_ref = b.live.node.db.query_one("SELECT ref FROM doc_in")["ref"]
+    seen = b.docs.meeting(in_ref)
+    assert seen is not None and seen.start == start and seen.place == "Phòng họp số 1"
+    assert [m.document_ref for m in b.docs.meetings(since=clock.now())] == [in_ref]
+
+    a.office.change_meeting(doc.ref, a.clerk, kind=ChangeKind.MOVE, reason="Trùng lịch",
+                            new_start=start + timedelta(days=1), new_place="Hội trường tầng 3")
+    a.sync()
+    b.sync()
+    moved = b.docs.meeting(in_ref)
+    assert moved is not None and moved.place == "Hội trường tầng 3"
+    assert moved.start == start + timedelta(days=1)
+    assert "Hội trường tầng 3" in b.docs.incoming.require(in_ref).meta.description
+    assert b.office.duplicates_of(in_ref) == []
