@@ -102,6 +102,7 @@ class Node:
                       verify=verifier(self.config, self.clock))
 
     def close(self) -> None:
+        self.office.close()
         self.db.close()
 
     def health(self) -> list[Check]:
