@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -22,20 +22,25 @@ from node import diagnostics
 from node.config import Config
 from node.domain.accounts import LockoutPolicy
 from node.domain.clock import Clock, SystemClock
+from node.domain.exchange import ExchangeStatus
 from node.domain.health import Check
 from node.domain.office import Office
 from node.errors import NodeError
+from node.office.dossier_export import bundle_pdf
 from node.office.intake import Intake
 from node.office.wiring import build_office, verifier
 from node.reports.schedule import run_periodically
 from node.reports.wiring import build_reports
 from node.scanner.service import build_watcher
 from node.scanner.watcher import HotFolderWatcher
+from node.store.admin import SqliteAccountAdmin
 from node.store.backup import pre_upgrade_backup
 from node.store.blobs import BlobStore
 from node.store.db import Database
 from node.store.documents import SqliteDocuments
 from node.store.exchange import SqliteExchangeStore
+from node.store.holidays import SqliteHolidays
+from node.store.lists import SqliteLists
 from node.store.registers import SqliteRegisters
 from node.store.scans import SqliteScanStore
 from node.store.users import SqliteUserStore
@@ -45,6 +50,7 @@ from node.web.passwords import Argon2Hasher
 
 log = logging.getLogger(__name__)
 HEALTH_CACHE_SECONDS = 30.0
+LINK_CACHE_SECONDS = 5.0  # the outage banner of every page reads the exchange status this often at most
 
 try:
     VERSION = version("vanthu-node")
@@ -88,6 +94,7 @@ class Node:
     docs: SqliteDocuments = field(init=False)
     _health_cache: tuple[float, list[Check]] = field(init=False, default=(0.0, []))
     _health_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _link_cache: tuple[datetime, ExchangeStatus] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.users = SqliteUserStore(self.db, self.clock)
@@ -116,6 +123,17 @@ class Node:
                                                self.clock.now())
             self._health_cache = (time.monotonic(), checks)
             return checks
+
+    def link_status(self) -> ExchangeStatus:
+        """The axis link and the outbox queue for the outage banner, read at most every
+        LINK_CACHE_SECONDS of the node's clock (every page shows it)."""
+        now = self.clock.now()
+        cached = self._link_cache
+        if cached is not None and timedelta(0) <= now - cached[0] < timedelta(seconds=LINK_CACHE_SECONDS):
+            return cached[1]
+        status = self.exchange.status(stuck_limit=0)
+        self._link_cache = (now, status)
+        return status
 
     def diagnostics(self) -> dict[str, Any]:
         """The diagnostics bundle of the admin page (no secrets)."""
@@ -212,6 +230,11 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         registers=node.registers,
         office=node.office,
         reports=reports,
+        lists=SqliteLists(node.db),
+        link_status=node.link_status,
+        accounts=SqliteAccountAdmin(node.db, node.clock),
+        holidays=SqliteHolidays(node.db),
+        dossier_pdf=lambda d, files: bundle_pdf(d, files, agency_name=config.node.agency_name),
         csrf_secret=read_or_create_secret(config.secrets_dir / "web.key"),
         sessions_dir=config.sessions_dir,
         session_max_age=timedelta(hours=config.web.session_hours),

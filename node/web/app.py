@@ -24,11 +24,16 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirectory, UserLogins
+from node.domain.admin import AccountAdmin
+from node.domain.calendar import HolidayStore
 from node.domain.clock import Clock
+from node.domain.dossier import Dossier, DossierItem
+from node.domain.exchange import ExchangeStatus
 from node.domain.health import Check
+from node.domain.listing import DocumentLists
 from node.domain.numbering import RegisterBooks
 from node.domain.office import Office
-from node.web import auth, diagnostics, errors, pages, registers, reports
+from node.web import admin, auth, diagnostics, dossiers, errors, pages, registers, reports
 from node.web.auth import session_user
 from node.web.reports import ReportsPort
 from node.web.sessions import RotatingSessionConfig
@@ -63,6 +68,16 @@ class WebContext:
     reports: ReportsPort | None = None
     # The office's use cases and, through ``office.docs``, its documents (node/domain/office.py).
     office: Office | None = None
+    # Lists, "việc của tôi" and the dashboard counts (node.store.lists.SqliteLists).
+    lists: DocumentLists | None = None
+    # The axis link and the outbox queue, cached a few seconds: the outage banner on every page.
+    link_status: Callable[[], ExchangeStatus] | None = None
+    # Accounts and units of the admin pages (node.store.users.SqliteAccountAdmin).
+    accounts: AccountAdmin | None = None
+    # The editable holiday table (node.store.holidays.SqliteHolidays); working days for deadlines.
+    holidays: HolidayStore | None = None
+    # A hồ sơ as one PDF: cover page and the members' PDFs in time order (node.office.dossier_export).
+    dossier_pdf: Callable[[Dossier, Sequence[tuple[DossierItem, bytes | None]]], bytes] | None = None
 
 
 def current_user(request: Request[Any, Any, Any]) -> User | None:
@@ -96,6 +111,8 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
             *diagnostics.handlers,
             *registers.handlers,
             *reports.handlers,
+            *dossiers.handlers,
+            *admin.handlers,
             *ctx.extra_handlers,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static",
                                        include_in_schema=False),
