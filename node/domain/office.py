@@ -100,6 +100,8 @@ class DocumentRepository(DocumentKeyIndex, Protocol):
 
     def dossiers_of(self, doc_ref: str) -> list[FileCode]: ...
 
+    def list_dossiers(self, year: int | None = None) -> list[Dossier]: ...
+
 
 class RegisterList(Protocol):
     def list_registers(self) -> list[Register]: ...
@@ -464,6 +466,19 @@ class Office:
         self.docs.save_dossier(out.doc, tuple(e for e in out.events if isinstance(e, AuditEvent)))
         return out.doc
 
+    def file_incoming(self, ref: str, file_code: str, actor: Actor) -> IncomingDocument:
+        """Lập hồ sơ for a văn bản đến: into the hồ sơ, and the document becomes "Đã lập hồ sơ".
+
+        Both steps are checked before either is written (a wrong state, a closed hồ sơ, a document
+        already in it are refused with nothing changed)."""
+        doc = self._incoming(ref)
+        now = self._now()
+        code = str(FileCode.parse(file_code))
+        incoming.file_into(doc, code, actor=actor, at=now)  # refuses a wrong state before any write
+        self.file_document(code, ref, actor)
+        return self.docs.incoming.apply(ref, lambda d: incoming.file_into(d, code, actor=actor, at=now),
+                                        actor=actor.username, at=now).doc
+
     def close_dossier(self, file_code: str, actor: Actor, description: str = "") -> Dossier:
         out = dossiers.close(self._dossier(file_code), actor=actor, at=self._now(), description=description)
         self.docs.save_dossier(out.doc, tuple(e for e in out.events if isinstance(e, AuditEvent)))
@@ -493,7 +508,7 @@ class Office:
 
     # -- arrivals from the axis ----------------------------------------------------------------------
     def receive_electronic(self, meta: DocumentMetadata, sender: Organ, blobs: tuple[str, ...], *,
-                           inbox_id: int, text: str, integrity_ok: bool) -> IncomingDocument:
+                           inbox_id: int | None, text: str, integrity_ok: bool) -> IncomingDocument:
         """A stored edoc becomes a văn bản đến (status 01 was queued when the package was stored)."""
         now = self._now()
 
