@@ -77,6 +77,8 @@ class DocumentRepository(DocumentKeyIndex, Protocol):
     def create_outgoing(self, make: Callable[[str], Outcome[OutgoingDocument]], *,
                         text: str = "") -> OutgoingDocument: ...
 
+    def outgoing_by_document_id(self, document_id: str) -> OutgoingDocument | None: ...
+
     def categories(self) -> CategoryTable: ...
 
     def get_dossier(self, file_code: FileCode) -> Dossier | None: ...
@@ -132,6 +134,7 @@ class DraftInput:
     legal_bases: tuple[str, ...] = ()
     attachments: tuple[tuple[str, bytes], ...] = ()
     meeting: MeetingInput | None = None
+    replaces: str = ""  # ref of our published document this one replaces (BussinessDocType 3)
 
 
 def _clean(text: str) -> str:
@@ -206,12 +209,19 @@ class Office:
                                 description=description, page_amount=self.page_count(pdf))
         now = self._now()
         categories = self.docs.categories()
+        replaced = ""
+        if form.replaces:
+            old = self._outgoing(form.replaces)
+            if old.state is not outgoing.OutgoingState.PUBLISHED:
+                raise InvalidInput("Chỉ thay thế được văn bản đã phát hành.", code="replace_not_published")
+            replaced = old.meta.document_id
         doc = self.docs.create_outgoing(
             lambda ref: outgoing.create_draft(
                 ref, meta, author=actor, at=now, pdf_blob=sha, issuer_abbr=self.agency_abbr,
                 unit_abbr=form.unit_abbr, categories=categories, recipients=form.recipients,
                 attachments=attachments,
-                legal_bases=tuple(LegalBasis(_clean(b)) for b in form.legal_bases if b.strip())),
+                legal_bases=tuple(LegalBasis(_clean(b)) for b in form.legal_bases if b.strip()),
+                replaces=replaced),
             text=self.pdf_text(pdf))
         if form.meeting is not None:
             m = form.meeting
@@ -314,9 +324,30 @@ class Office:
                                         actor=actor.username, at=now).doc
 
     def publish(self, ref: str, actor: Actor) -> OutgoingDocument:
+        """Phát hành. A replacement goes out as BussinessDocType 3 and freezes the document it replaces."""
         now = self._now()
-        return self.docs.outgoing.apply(ref, lambda d: outgoing.publish(d, actor=actor, at=now),
-                                        actor=actor.username, at=now).doc
+        doc = self.docs.outgoing.apply(ref, lambda d: outgoing.publish(d, actor=actor, at=now),
+                                       actor=actor.username, at=now).doc
+        if doc.replaces:
+            old = self.docs.outgoing_by_document_id(doc.replaces)
+            if old is not None and old.state is outgoing.OutgoingState.PUBLISHED:
+                self.docs.outgoing.apply(
+                    old.ref, lambda d: outgoing.mark_replaced(d, doc.meta.document_id, actor=actor, at=now),
+                    actor=actor.username, at=now)
+        return doc
+
+    def update_outgoing(self, ref: str, actor: Actor, note: str, *, subject: str | None = None,
+                        description: str | None = None, due_date: date | None = None) -> OutgoingDocument:
+        """Cập nhật (BussinessDocType 2): new subject, description or deadline to every recipient."""
+        now = self._now()
+
+        def step(d: OutgoingDocument) -> Outcome[OutgoingDocument]:
+            meta = replace(d.meta, subject=_clean(subject) if subject else d.meta.subject,
+                           description=description if description is not None else d.meta.description,
+                           due_date=due_date if due_date is not None else d.meta.due_date)
+            return outgoing.issue_update(d, meta, note, actor=actor, at=now)
+
+        return self.docs.outgoing.apply(ref, step, actor=actor.username, at=now).doc
 
     def recall_outgoing(self, ref: str, reason: str, actor: Actor) -> OutgoingDocument:
         now = self._now()

@@ -62,8 +62,11 @@ def _config(root: Path, who: tuple[str, str], hub: HubHandle, token: DemoToken) 
 
 
 @pytest.fixture
-def offices(hub: HubHandle, softhsm_token: DemoToken,
+def offices(fresh_hub: HubHandle, softhsm_token: DemoToken,
             tmp_path: Path) -> Iterator[tuple[Office_, Office_, FixedClock]]:
+    # a hub of its own: every test's offices start their numbering at 1, so DocumentIds repeat
+    hub = fresh_hub
+    hub.start()
     clock = FixedClock(datetime.now(VN_TZ).replace(microsecond=0))
     a = Office_(open_live(_config(tmp_path / "a", A, hub, softhsm_token), clock), softhsm_token, clock)
     b = Office_(open_live(_config(tmp_path / "b", B, hub, softhsm_token), clock), softhsm_token, clock)
@@ -188,3 +191,36 @@ def test_meeting_invitation_and_its_move_reach_the_invited_office(
     assert moved.start == start + timedelta(days=1)
     assert "Hội trường tầng 3" in b.docs.incoming.require(in_ref).meta.description
     assert b.office.duplicates_of(in_ref) == []
+
+
+def test_update_and_replacement(offices: tuple[Office_, Office_, FixedClock]) -> None:
+    a, b, _ = offices
+    ref = _publish(a, "Về việc lịch tiếp công dân")
+    a.sync()
+    b.sync()
+    in_ref = b.live.node.db.query_one("SELECT ref FROM doc_in")["ref"]
+    a.office.update_outgoing(ref, a.clerk, "Điều chỉnh trích yếu",
+                             subject="Về việc lịch tiếp công dân tháng 12")
+    a.sync()
+    b.sync()
+    assert b.docs.incoming.require(in_ref).meta.subject == "Về việc lịch tiếp công dân tháng 12"
+    b.sync()
+    a.sync()
+    reply = a.docs.outgoing.require(ref).deliveries[0].recall_reply
+    assert reply is not None and reply.value == "15"  # the update was accepted
+
+    pdf = make_draft(DraftSpec(subject="Thay thế", full_name=LEADER_NAME, kind="CÔNG VĂN",
+                               number_suffix="/UBND-VP"))
+    form = DraftInput(type_name="Công văn", subject="Về việc lịch tiếp công dân (thay thế)", unit_abbr="VP",
+                      recipients=(Recipient(Organ(*B)),), replaces=ref)
+    new = a.office.draft(a.specialist, form, pdf)
+    a.office.submit(new.ref, "lanhdao", a.specialist)
+    a.office.sign(new.ref, a.leader, a.pin)
+    a.office.number(new.ref, a.clerk)
+    a.office.seal(new.ref, a.clerk)
+    a.office.publish(new.ref, a.clerk)
+    assert a.docs.outgoing.require(ref).state is OutgoingState.REPLACED
+    a.sync()
+    b.sync()
+    subjects = [r[0] for r in b.live.node.db.query("SELECT subject FROM doc_in ORDER BY id")]
+    assert subjects[-1] == "Về việc lịch tiếp công dân (thay thế)"
