@@ -19,6 +19,7 @@ from node.config import Config, load_config
 from node.domain.accounts import Role
 from node.domain.health import Check, Level, worst
 from node.errors import ConfigError, NodeError
+from node.office.demo import seed_demo
 from node.signing.make_assets import ensure_demo_images
 from node.signing.softhsm import ensure_demo_token
 from node.store.audit import verify_audit
@@ -171,6 +172,12 @@ def init(state: CliState, demo_dir: Path | None) -> None:
         staff = DEMO_STAFF[:1]
         credentials = config.secrets_dir / "admin-password.txt"
     created = init_node(config, staff=staff, credentials_file=credentials)
+    if demo_dir is not None and created:  # a new demo office: a few documents to look at
+        node = open_node(config)
+        try:
+            seed_demo(node)
+        finally:
+            node.close()
     if not created:
         click.echo(f"Nút đã được khởi tạo ({config_path}); không có gì thay đổi.")
         return
