@@ -23,7 +23,7 @@ from node.config import Config
 from node.domain.accounts import LockoutPolicy
 from node.domain.clock import Clock, SystemClock
 from node.domain.exchange import ExchangeStatus
-from node.domain.health import Check
+from node.domain.health import Check, Heartbeat, NoHeartbeat
 from node.domain.office import Office
 from node.errors import NodeError
 from node.office.dossier_export import bundle_pdf
@@ -31,14 +31,15 @@ from node.office.intake import Intake
 from node.office.wiring import build_office, verifier
 from node.reports.schedule import run_periodically
 from node.reports.wiring import build_reports
-from node.scanner.service import build_watcher
-from node.scanner.watcher import HotFolderWatcher
+from node.scanner.service import build_watcher, watcher_stale_after
+from node.scanner.watcher import SCANNER_WORKER, HotFolderWatcher
 from node.store.admin import SqliteAccountAdmin
 from node.store.backup import pre_upgrade_backup
 from node.store.blobs import BlobStore
 from node.store.db import Database
 from node.store.documents import SqliteDocuments
 from node.store.exchange import SqliteExchangeStore
+from node.store.heartbeat import FileHeartbeat, heartbeat_dir
 from node.store.holidays import SqliteHolidays
 from node.store.lists import SqliteLists
 from node.store.registers import SqliteRegisters
@@ -156,41 +157,66 @@ def open_node(config: Config, *, clock: Clock | None = None) -> Node:
     return Node(config=config, clock=clock, db=db, blobs=blobs)
 
 
-def open_sync(node: Node) -> SyncEngine:
+def open_sync(node: Node, heartbeat: Heartbeat | None = None) -> SyncEngine:
     """The sync engine over this node's exchange tables (needs axis.url and axis.secret_file)."""
     secret = read_axis_secret(node.config.axis.secret_file)
-    return SyncEngine(node.exchange, node.clock, node.config.node, node.config.axis, secret=secret)
+    return SyncEngine(node.exchange, node.clock, node.config.node, node.config.axis, secret=secret,
+                      heartbeat=heartbeat)
 
 
-def start_sync_workers(node: Node) -> tuple[SyncEngine, Supervisor] | None:
+def node_heartbeat(node: Node) -> FileHeartbeat:
+    """Where this process's workers beat (``<data_dir>/run/``); ``vanthu doctor`` reads it."""
+    return FileHeartbeat(heartbeat_dir(node.config.data_dir), node.clock)
+
+
+def sync_supervisor(node: Node, heartbeat: FileHeartbeat | None = None) -> tuple[SyncEngine, Supervisor]:
+    """The sync engine and its supervisor (not started); each worker beats into ``heartbeat``."""
+    engine = open_sync(node, heartbeat)
+    if heartbeat is not None:
+        for name, stale_after in engine.stale_after().items():
+            heartbeat.start(name, stale_after=stale_after)
+    supervisor = Supervisor(engine.workers(), backoff_cap=node.config.axis.backoff_cap_seconds,
+                            heartbeat=heartbeat or NoHeartbeat())
+    return engine, supervisor
+
+
+def start_sync_workers(node: Node, heartbeat: FileHeartbeat | None = None
+                       ) -> tuple[SyncEngine, Supervisor] | None:
     """Start the supervised sync workers when an axis is configured."""
     if not node.config.axis.url:
         log.info("axis.url not set: document exchange is off")
         return None
     try:
-        engine = open_sync(node)
+        engine, supervisor = sync_supervisor(node, heartbeat)
     except NodeError as e:  # the office keeps working without the axis; doctor shows why
         log.error("document exchange not started: %s", e)
         return None
-    supervisor = Supervisor(engine.workers(), backoff_cap=node.config.axis.backoff_cap_seconds)
     supervisor.start()
     return engine, supervisor
 
 
-def start_scanner(node: Node) -> HotFolderWatcher | None:
+def scanner_watcher(node: Node, heartbeat: FileHeartbeat | None = None) -> HotFolderWatcher:
+    """The hot-folder watcher (not started); it beats into ``heartbeat`` once it runs."""
+    return build_watcher(node.config.scanner, store=node.scans, clock=node.clock,
+                         work_dir=node.config.data_dir / "scanner-work", heartbeat=heartbeat)
+
+
+def start_scanner(node: Node, heartbeat: FileHeartbeat | None = None) -> HotFolderWatcher | None:
     """Start the hot-folder watcher (its own threads; OCR in subprocesses) when folders are set."""
     section = node.config.scanner
     if not section.folders:
         log.info("no scanner.folders configured: hot folders are off")
         return None
-    watcher = build_watcher(section, store=node.scans, clock=node.clock,
-                            work_dir=node.config.data_dir / "scanner-work")
+    watcher = scanner_watcher(node, heartbeat)
     try:
-        return watcher.start()
+        watcher.start()
     except OSError as e:  # an unreachable folder must not keep the web app from serving
         log.error("scanner not started: %s", e)
         watcher.stop()
         return None
+    if heartbeat is not None:
+        heartbeat.start(SCANNER_WORKER, stale_after=watcher_stale_after(section))
+    return watcher
 
 
 def create_app(config: Config, *, clock: Clock | None = None, debug: bool = False) -> Litestar:
@@ -201,8 +227,9 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         log.info("node %s serving for %s", VERSION, config.node.agency_code)
         drafting = asyncio.create_task(run_periodically(report_scheduler))  # monthly report drafts
-        sync = start_sync_workers(node)
-        scanner = await asyncio.to_thread(start_scanner, node)
+        heartbeat = node_heartbeat(node)
+        sync = start_sync_workers(node, heartbeat)
+        scanner = await asyncio.to_thread(start_scanner, node, heartbeat)
         stop_intake = node.intake().start(every=config.axis.relay_idle_seconds)
         try:
             yield
@@ -214,6 +241,7 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
             if sync is not None:
                 sync[1].stop()
                 sync[0].close()
+            heartbeat.stop()  # a clean stop: doctor says "not running", not "died"
             node.close()
 
     ctx = WebContext(

@@ -23,6 +23,7 @@ from node.domain.clock import VN_TZ
 from node.domain.exchange import ExchangeStatus
 from node.domain.health import Check, Level, free_disk_check, worst
 from node.errors import AxisAuthError, AxisError, NodeError
+from node.scanner.watcher import SCANNER_WORKER
 from node.signing.probe import probe_token
 from node.signing.token import TokenSpec, read_pin_file
 from node.store.audit import verify_audit
@@ -30,7 +31,9 @@ from node.store.backup import latest_backup, parse_backup_time
 from node.store.blobs import BlobState, BlobStore
 from node.store.db import Database
 from node.store.exchange import SqliteExchangeStore
+from node.store.heartbeat import WorkerBeat, heartbeat_dir, read_heartbeats
 from node.sync.client import VxpAxisClient
+from node.sync.engine import WORKERS as SYNC_WORKERS
 from node.sync.engine import read_axis_secret
 
 
@@ -135,7 +138,9 @@ def backup_check(config: Config, db: Database, now: datetime, *,
 
 
 def axis_check(config: Config, status: ExchangeStatus) -> Check:
-    """The link to the document axis, the queue and refused packages (never red: work goes on)."""
+    """The link to the document axis as the sync workers last saw it, the queue and refused packages
+    (never red by itself: work goes on offline). ``vanthu doctor`` also asks the hub itself; when
+    that fails, :func:`hub_down_check` decides between yellow and red."""
     data = {"link": status.link.online, "queued": status.queued, "rejected": status.rejected}
     if not config.axis.url:
         return Check("axis", Level.GREEN, "Chưa cấu hình trục liên thông (axis.url): chỉ làm việc nội bộ.",
@@ -300,14 +305,8 @@ def hub_checks(config: Config, status: ExchangeStatus, now: datetime) -> list[Ch
         return [Check("axis", Level.RED, f"Trục liên thông từ chối định danh của nút: {e.message}",
                       "Kiểm tra axis.systemid và mã bí mật (axis.secret_file) với quản trị trục;"
                       " gói tin vẫn chờ trong hàng đợi.", link.data)]
-    except AxisError as e:  # like axis_check: the office keeps working; the queue check turns red
-        if status.link.online is False:  # the workers saw it too: keep their "since when"
-            return [Check("axis", Level.YELLOW, f"{link.message} Kiểm tra lại: {e.message}.", link.action,
-                          link.data)]
-        return [Check("axis", Level.YELLOW, f"Mất kết nối với trục liên thông {a.url}: {e.message};"
-                      f" {status.queued} gói tin chờ gửi.",
-                      "Kiểm tra mạng và địa chỉ trục (axis.url). Văn bản vẫn xử lý nội bộ và tự gửi khi"
-                      " có kết nối ('vanthu sync status').", link.data)]
+    except AxisError as e:
+        return [hub_down_check(config, status, now, e.message)]
     finally:
         client.close()
     data = {**link.data, "agencies": len(agencies)}
@@ -315,6 +314,38 @@ def hub_checks(config: Config, status: ExchangeStatus, now: datetime) -> list[Ch
         link = Check("axis", Level.GREEN, f"Trục liên thông nhận định danh của nút ({len(agencies)} cơ quan);"
                      f" {status.queued} gói tin chờ gửi.", "", data)
     return [link, clock_check(a.url, now, timeout=timeout)]
+
+
+def hub_down_check(config: Config, status: ExchangeStatus, now: datetime, error: str) -> Check:
+    """The hub cannot be reached right now (doctor's own request failed).
+
+    Red when documents are held up: packages wait in the send queue, or the link has been down (as
+    the sync workers saw it) longer than ``axis.outage_report_after_seconds`` — the point where an
+    outage is long enough to be reported to the supervising agency, and incoming documents are not
+    arriving either. Yellow for a fresh outage with nothing to send (a blip the workers ride out on
+    their own). Red or yellow, the line says the office keeps working offline: documents are
+    registered, signed and queued here and go out by themselves when the link returns; red asks
+    district IT to look at the line now. ``/healthz`` ignores this check (it is not a reason to
+    restart the node); only the queue stuck longer than ``axis.queue_stuck_minutes`` is a 503.
+    """
+    a = config.axis
+    down_since = status.link.since if status.link.online is False else None
+    down_for = now - down_since if down_since is not None else timedelta(0)
+    limit = timedelta(seconds=a.outage_report_after_seconds)
+    data = {"link": status.link.online, "queued": status.queued, "rejected": status.rejected,
+            "down_seconds": round(down_for.total_seconds()), "error": error}
+    since = f" từ {down_since.astimezone(VN_TZ):%H:%M ngày %d/%m/%Y}" if down_since is not None else ""
+    message = (f"Mất kết nối với trục liên thông {a.url}{since} ({error}); {status.queued} gói tin chờ gửi."
+               " Cơ quan vẫn làm việc ngoại tuyến: văn bản vẫn được xử lý, ký và xếp hàng tại chỗ,"
+               " tự gửi khi có kết nối.")
+    if status.queued or down_for > limit:
+        return Check("axis", Level.RED, message,
+                     "Kiểm tra ngay đường truyền tới trục (cáp, modem, mạng WAN) và địa chỉ axis.url;"
+                     " nếu mạng bình thường, báo quản trị trục liên thông. Theo dõi bằng"
+                     " 'vanthu sync status'.", data)
+    return Check("axis", Level.YELLOW, message,
+                 "Kiểm tra mạng và địa chỉ trục (axis.url) nếu tình trạng kéo dài ('vanthu sync status').",
+                 data)
 
 
 def clock_check(url: str, now: datetime, *, timeout: float = 10.0, warn_seconds: float = 60,
@@ -397,6 +428,83 @@ def queue_check(config: Config, status: ExchangeStatus, now: datetime) -> Check:
                  f" {age.total_seconds() / 60:.0f} phút.", "", data)
 
 
+WORKER_NAMES = {"sync-relay": "gửi gói tin", "sync-inbox": "nhận gói tin",
+                "sync-monitor": "theo dõi kết nối", SCANNER_WORKER: "theo dõi máy quét"}
+
+
+def _vn_time(value: datetime) -> str:
+    return f"{value.astimezone(VN_TZ):%H:%M ngày %d/%m/%Y}"
+
+
+def workers_check(config: Config, beats: dict[str, WorkerBeat], now: datetime) -> Check:
+    """Whether the background workers of the running node are alive, from the heartbeat each writes
+    to ``<data_dir>/run/`` every pass (``vanthu serve``, or ``vanthu sync run`` / ``scanner run``).
+
+    Expected: the three sync workers when ``axis.url`` is set, the scanner watcher when
+    ``scanner.folders`` are. A worker is alive when its last beat is younger than the
+    ``stale_after`` it wrote itself (three of its longest pauses plus the work of one pass).
+
+    - nothing expected: green;
+    - no expected worker alive, each either never started or stopped cleanly: yellow "không chạy"
+      (the node is not serving: not started yet, or stopped by systemctl; nothing is lost, but
+      nothing is exchanged or scanned until it runs);
+    - an expected worker that is not alive while it did not stop cleanly (the process died or the
+      worker hangs), or that is missing while others run (it failed to start): red;
+    - all alive but one crashed and was restarted since the start: yellow with its last error.
+    """
+    expected = [*(SYNC_WORKERS if config.axis.url else ()),
+                *((SCANNER_WORKER,) if config.scanner.folders else ())]
+    if not expected:
+        return Check("workers", Level.GREEN,
+                     "Không cấu hình trục liên thông hay thư mục quét: không có tiến trình nền.")
+    alive, dead, stopped, missing = [], [], [], []
+    for name in expected:
+        beat = beats.get(name)
+        if beat is None:
+            missing.append(name)
+        elif beat.stopped_at is not None and beat.stopped_at >= beat.beat_at:
+            stopped.append(name)
+        elif now - beat.beat_at > beat.stale_after:
+            dead.append(name)
+        else:
+            alive.append(name)
+    data: dict[str, object] = {
+        "workers": {n: {"beat_at": b.beat_at.isoformat(), "pid": b.pid, "restarts": b.restarts,
+                        "stopped": b.stopped_at is not None} for n, b in beats.items() if n in expected},
+        "alive": alive, "dead": dead, "stopped": stopped, "missing": missing}
+    named = ", ".join(WORKER_NAMES.get(n, n) for n in expected)
+    if dead:
+        lines = [f"{WORKER_NAMES.get(n, n)} (nhịp cuối {_vn_time(beats[n].beat_at)})" for n in dead]
+        return Check("workers", Level.RED,
+                     "Tiến trình nền không hoạt động (dịch vụ bị dừng đột ngột hoặc bị treo): "
+                     + "; ".join(lines) + ".",
+                     "Khởi động lại dịch vụ: systemctl restart vanthu-node; nếu còn lặp lại, gửi gói"
+                     " chẩn đoán và nhật ký (journalctl -u vanthu-node) cho bộ phận hỗ trợ.", data)
+    if not alive:
+        ends = [t for n in stopped if (t := beats[n].stopped_at) is not None]
+        last = max(ends) if ends else None
+        when = f" (dừng lúc {_vn_time(last)})" if last is not None else ""
+        return Check("workers", Level.YELLOW,
+                     f"Dịch vụ vanthu serve không chạy{when}: chưa gửi/nhận văn bản và quét tài liệu.",
+                     "Khởi động dịch vụ: systemctl start vanthu-node"
+                     " (xem nhật ký: journalctl -u vanthu-node).", data)
+    if missing or stopped:
+        names = ", ".join(WORKER_NAMES.get(n, n) for n in missing + stopped)
+        return Check("workers", Level.RED, f"Dịch vụ đang chạy nhưng thiếu tiến trình nền: {names}.",
+                     "Xem lỗi khởi động trong nhật ký (journalctl -u vanthu-node), sửa cấu hình rồi"
+                     " systemctl restart vanthu-node.", data)
+    restarted = [n for n in alive if beats[n].restarts]
+    if restarted:
+        lines = [f"{WORKER_NAMES.get(n, n)} đã tự khởi động lại {beats[n].restarts} lần"
+                 f" (lỗi cuối: {beats[n].last_error})" for n in restarted]
+        return Check("workers", Level.YELLOW, "Tiến trình nền đang chạy; " + "; ".join(lines) + ".",
+                     "Gửi gói chẩn đoán và nhật ký (journalctl -u vanthu-node) cho bộ phận hỗ trợ.", data)
+    newest = max(beats[n].beat_at for n in alive)
+    ago = max(0, round((now - newest).total_seconds()))
+    return Check("workers", Level.GREEN,
+                 f"Tiến trình nền đang chạy: {named} (nhịp gần nhất {ago} giây trước).", "", data)
+
+
 def doctor_checks(config: Config, source: Path | None, db: Database, blobs: BlobStore,
                   status: ExchangeStatus, now: datetime, *, full: bool = True) -> list[Check]:
     """Every check of ``vanthu doctor`` (``full``: with the SQLite integrity check)."""
@@ -414,6 +522,7 @@ def doctor_checks(config: Config, source: Path | None, db: Database, blobs: Blob
         trust,
         *hub_checks(config, status, now),
         queue_check(config, status, now),
+        workers_check(config, read_heartbeats(heartbeat_dir(config.data_dir)), now),
         scanner_check(config),
         folders_writable_check(config),
         ocr_check(config),

@@ -13,13 +13,14 @@ from typing import Any
 
 import click
 
-from node.app import open_node
+from node.app import node_heartbeat, open_node, scanner_watcher
 from node.cli.base import CliState, pass_state
 from node.config import ScannerSection
 from node.errors import ScanRejectedError
 from node.scanner.digitize import Digitizer
 from node.scanner.separator import separator_pdf
-from node.scanner.service import build_watcher, digitize_settings
+from node.scanner.service import digitize_settings, watcher_stale_after
+from node.scanner.watcher import SCANNER_WORKER
 
 
 def _scanner_section(state: CliState) -> ScannerSection:
@@ -118,11 +119,12 @@ def scanner_run(state: CliState) -> None:
     if not section.folders:
         node.close()
         raise click.ClickException("no [[scanner.folders]] in the config")
-    watcher = build_watcher(section, store=node.scans, clock=node.clock,
-                            work_dir=node.config.data_dir / "scanner-work")
+    heartbeat = node_heartbeat(node)
+    watcher = scanner_watcher(node, heartbeat)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     watcher.start()
+    heartbeat.start(SCANNER_WORKER, stale_after=watcher_stale_after(section))
     click.echo("Đang theo dõi: " + ", ".join(str(f.path) for f in section.folders))
     try:
         while not stop.wait(1.0):
@@ -131,6 +133,7 @@ def scanner_run(state: CliState) -> None:
         pass
     finally:
         watcher.stop()
+        heartbeat.stop()
         node.close()
 
 

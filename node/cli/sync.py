@@ -11,11 +11,10 @@ from typing import Any
 
 import click
 
-from node.app import open_node, open_sync
+from node.app import node_heartbeat, open_node, open_sync, sync_supervisor
 from node.cli.base import CliState, pass_state
 from node.domain.clock import VN_TZ
 from node.domain.exchange import ExchangeStatus, Outage
-from node.sync.engine import Supervisor
 
 
 def _t(dt: datetime | None) -> str | None:
@@ -110,8 +109,8 @@ def sync_run(state: CliState) -> None:
     """Run the sync workers in the foreground (for systemd) until SIGTERM or Ctrl-C."""
     logging.getLogger("node.sync").setLevel(logging.DEBUG if state.debug else logging.INFO)
     node = open_node(state.config())
-    engine = open_sync(node)
-    supervisor = Supervisor(engine.workers(), backoff_cap=node.config.axis.backoff_cap_seconds)
+    heartbeat = node_heartbeat(node)
+    engine, supervisor = sync_supervisor(node, heartbeat)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stop_event.set())
     supervisor.start()
     try:
@@ -122,6 +121,7 @@ def sync_run(state: CliState) -> None:
     finally:
         supervisor.stop()
         engine.close()
+        heartbeat.stop()
         node.close()
 
 

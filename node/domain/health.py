@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class Level(IntEnum):
@@ -44,3 +44,22 @@ def free_disk_check(free_bytes: int, min_free_mb: int) -> Check:
         return Check("disk", Level.YELLOW, f"Ổ đĩa dữ liệu sắp đầy: còn {free_mb} MB.",
                      "Lên kế hoạch giải phóng dung lượng.", data)
     return Check("disk", Level.GREEN, f"Ổ đĩa dữ liệu còn {free_mb} MB trống.", "", data)
+
+
+class Heartbeat(Protocol):
+    """Where a background worker says it is alive, once a pass (the store keeps it in the data
+    directory, so ``vanthu doctor`` in another process can tell whether the workers run)."""
+
+    def beat(self, worker: str) -> None: ...
+
+    def crashed(self, worker: str, error: str) -> None: ...
+
+
+class NoHeartbeat:
+    """A heartbeat that records nothing (one-shot commands, tests of the loops)."""
+
+    def beat(self, worker: str) -> None:
+        pass
+
+    def crashed(self, worker: str, error: str) -> None:
+        pass

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from node.config import ScannerSection
 from node.domain.clock import Clock
+from node.domain.health import Heartbeat
 from node.domain.scanning import ScanPurpose, ScanStore
 from node.scanner.digitize import Digitizer, DigitizeSettings
 from node.scanner.ocr import OcrSettings
@@ -31,7 +33,14 @@ def hot_folders(section: ScannerSection) -> list[HotFolder]:
     return [HotFolder(f.path, ScanPurpose(f.purpose)) for f in section.folders]
 
 
-def build_watcher(section: ScannerSection, *, store: ScanStore, clock: Clock,
-                  work_dir: Path) -> HotFolderWatcher:
+def build_watcher(section: ScannerSection, *, store: ScanStore, clock: Clock, work_dir: Path,
+                  heartbeat: Heartbeat | None = None) -> HotFolderWatcher:
     return HotFolderWatcher(hot_folders(section), digitizer=Digitizer(digitize_settings(section)),
-                            store=store, clock=clock, work_dir=work_dir, settings=watcher_settings(section))
+                            store=store, clock=clock, work_dir=work_dir, settings=watcher_settings(section),
+                            heartbeat=heartbeat)
+
+
+def watcher_stale_after(section: ScannerSection) -> timedelta:
+    """How long the watcher may go without a heartbeat before it counts as dead: it beats every
+    round and after each file, and one file can take its OCR (``ocr_timeout_seconds``) and a retry."""
+    return timedelta(seconds=2 * section.ocr_timeout_seconds + 60)

@@ -44,6 +44,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from node.domain.clock import Clock
+from node.domain.health import Heartbeat, NoHeartbeat
 from node.domain.scanning import ScanPurpose, ScanStore, ScanSubmission, TransientScanError
 from node.errors import ScanRejectedError
 from node.scanner import ocr
@@ -53,6 +54,7 @@ from node.scanner.tracker import DEFAULT_IGNORE, StabilityTracker, is_ignored
 log = logging.getLogger(__name__)
 
 PROCESSING, DONE, REJECTED = "processing", "done", "rejected"
+SCANNER_WORKER = "scanner"  # its name in the heartbeat files
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,10 @@ class _Handler(FileSystemEventHandler):
 
 class HotFolderWatcher:
     def __init__(self, folders: list[HotFolder], *, digitizer: Digitizer, store: ScanStore, clock: Clock,
-                 work_dir: Path, settings: WatcherSettings | None = None) -> None:
+                 work_dir: Path, settings: WatcherSettings | None = None,
+                 heartbeat: Heartbeat | None = None) -> None:
         self.folders = folders
+        self.heartbeat: Heartbeat = heartbeat or NoHeartbeat()
         self.digitizer = digitizer
         self.store = store
         self.clock = clock
@@ -218,10 +222,12 @@ class HotFolderWatcher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self.heartbeat.beat(SCANNER_WORKER)
             try:
                 self.tick()
-            except Exception:  # a bug must not kill the watcher: log it and go on
+            except Exception as e:  # a bug must not kill the watcher: log it and go on
                 log.exception("scanner worker error")
+                self.heartbeat.crashed(SCANNER_WORKER, f"{type(e).__name__}: {e}")
                 self._stop.wait(1.0)
             self._wake.wait(self.settings.poll_seconds)
             self._wake.clear()
@@ -255,6 +261,7 @@ class HotFolderWatcher:
                 return
             self._drain_events()
             self._process(job)
+            self.heartbeat.beat(SCANNER_WORKER)  # a batch of long OCR jobs is not a hang
 
     def pending(self) -> dict[str, int]:
         return {"waiting": len(self.tracker), "processing": len(self._jobs),

@@ -22,6 +22,7 @@ import httpx
 from node.config import AxisSection, NodeSection
 from node.domain.clock import Clock
 from node.domain.exchange import AgencyEntry, ExchangeStore, Outage
+from node.domain.health import Heartbeat, NoHeartbeat
 from node.edxml import Organization
 from node.errors import AxisError, ConfigError
 from node.sync.backoff import backoff_delay
@@ -32,6 +33,8 @@ from node.sync.relay import OutboxRelay, RelayResult
 from node.sync.report import ReportParties, build_outage_report
 
 log = logging.getLogger(__name__)
+
+WORKERS = ("sync-relay", "sync-inbox", "sync-monitor")
 
 
 def read_axis_secret(path: Path | None) -> str:
@@ -68,8 +71,10 @@ class PassResult:
 
 class SyncEngine:
     def __init__(self, store: ExchangeStore, clock: Clock, node: NodeSection, axis: AxisSection, *,
-                 secret: str, transport: httpx.BaseTransport | None = None) -> None:
+                 secret: str, transport: httpx.BaseTransport | None = None,
+                 heartbeat: Heartbeat | None = None) -> None:
         self.store = store
+        self.heartbeat: Heartbeat = heartbeat or NoHeartbeat()
         self.clock = clock
         self.node = node
         self.axis = axis
@@ -160,6 +165,7 @@ class SyncEngine:
     # -- background workers --------------------------------------------------------------------
     def relay_loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            self.heartbeat.beat("sync-relay")
             result = self.send_pass(stop)
             wait = result.retry_after.total_seconds() if result.retry_after else self.axis.relay_idle_seconds
             stop.wait(wait)
@@ -167,6 +173,7 @@ class SyncEngine:
     def poll_loop(self, stop: threading.Event) -> None:
         failures = 0
         while not stop.is_set():
+            self.heartbeat.beat("sync-inbox")
             try:
                 self.poller.run_once(stop)
                 failures = 0
@@ -181,6 +188,7 @@ class SyncEngine:
 
     def monitor_loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            self.heartbeat.beat("sync-monitor")
             if time.monotonic() - self.monitor.last_traffic >= self.axis.probe_seconds:
                 try:
                     self.client.probe()
@@ -197,6 +205,16 @@ class SyncEngine:
         return {"sync-relay": self.relay_loop, "sync-inbox": self.poll_loop,
                 "sync-monitor": self.monitor_loop}
 
+    def stale_after(self) -> dict[str, timedelta]:
+        """How long each worker may go without a heartbeat before it counts as dead: three of its
+        longest pauses (the relay backs off up to ``backoff_cap_seconds``) plus five request
+        timeouts for the work of one pass (a relay draining a backlog beats only between passes)."""
+        a = self.axis
+        pauses = {"sync-relay": max(a.relay_idle_seconds, a.backoff_cap_seconds),
+                  "sync-inbox": a.poll_seconds, "sync-monitor": a.probe_seconds}
+        return {name: timedelta(seconds=3 * pause + 5 * a.request_timeout_seconds)
+                for name, pause in pauses.items()}
+
 
 @dataclass
 class WorkerState:
@@ -212,6 +230,7 @@ class Supervisor:
 
     workers: dict[str, Callable[[threading.Event], None]]
     backoff_cap: float = 60.0
+    heartbeat: Heartbeat = field(default_factory=NoHeartbeat)
     stop_event: threading.Event = field(default_factory=threading.Event)
     states: dict[str, WorkerState] = field(default_factory=dict)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -232,6 +251,7 @@ class Supervisor:
             except Exception as e:
                 state.restarts += 1
                 state.last_error = f"{type(e).__name__}: {e}"
+                self.heartbeat.crashed(name, state.last_error)
                 log.exception("worker %s crashed (restart %s)", name, state.restarts)
                 self.stop_event.wait(backoff_delay(state.restarts, base=1.0, cap=self.backoff_cap)
                                      .total_seconds())

@@ -38,7 +38,8 @@ def test_sync_once_and_status_cli(tmp_path: Path, fresh_hub: HubHandle) -> None:
     assert "MẤT KẾT NỐI" in text and "Chờ gửi: 3" in text
     doctor = run_cli("--config", str(cfg), "doctor", "--json")
     axis = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "axis")
-    assert axis["level"] == "yellow" and "Mất kết nối" in axis["message"]
+    assert axis["level"] == "red" and "Mất kết nối" in axis["message"]  # 3 packages held up
+    assert "ngoại tuyến" in axis["message"]
 
     fresh_hub.start()
     up = run_cli("--config", str(cfg), "sync", "once", "--json", check=True)

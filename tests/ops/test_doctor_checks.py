@@ -211,12 +211,28 @@ def test_hub_credentials_stopped_and_cli(tmp_path: Path) -> None:
         assert "not-the-secret" not in refused[0].message
     finally:
         hub.stop()
-    down = diagnostics.hub_checks(cfg(tmp_path, axis=axis), status(3), datetime.now(UTC))
-    assert down[0].level is Level.YELLOW  # the office keeps working offline; the queue check goes red
+    # Hub stopped (see hub_down_check): red when packages wait or the link has been down longer than
+    # axis.outage_report_after_seconds; yellow for a fresh blip with nothing to send. Either way the
+    # line says the office keeps working offline.
+    now = datetime.now(UTC)
+    down = diagnostics.hub_checks(cfg(tmp_path, axis=axis), status(3), now)
+    assert [c.name for c in down] == ["axis"]
+    assert down[0].level is Level.RED
     assert "Mất kết nối" in down[0].message and "3 gói" in down[0].message
+    assert "ngoại tuyến" in down[0].message and "đường truyền" in down[0].action
+    blip = diagnostics.hub_checks(cfg(tmp_path, axis=axis), status(0), now)
+    assert blip[0].level is Level.YELLOW and "ngoại tuyến" in blip[0].message
+    for minutes, level in ((5, Level.YELLOW), (20, Level.RED)):
+        seen = ExchangeStatus(link=LinkState(online=False, since=now - timedelta(minutes=minutes)), queued=0,
+                              oldest_queued_at=None, sent=0, rejected=0)
+        long = diagnostics.hub_checks(cfg(tmp_path, axis={**axis, "outage_report_after_seconds": 900}), seen,
+                                      now)
+        assert long[0].level is level, (minutes, long[0])
+        assert " từ " in long[0].message  # since when, as the workers saw it
 
     # The CLI with the hub stopped and a package waiting longer than axis.queue_stuck_minutes:
-    # the axis line says the hub is unreachable, the queue line is red, the exit code is 2.
+    # the axis line (red) says the hub is unreachable and work goes on offline, the queue line is
+    # red, the exit code is 2.
     config = cfg(tmp_path, axis=axis)
     opened = open_node(config, clock=FixedClock(datetime.now(UTC) - timedelta(hours=3)))
     try:
@@ -230,7 +246,7 @@ def test_hub_credentials_stopped_and_cli(tmp_path: Path) -> None:
                           cwd=ROOT, timeout=120)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     line = next(x for x in proc.stdout.splitlines() if " axis " in x)
-    assert line.startswith("[CHÚ Ý]") and "Mất kết nối với trục liên thông" in line
+    assert line.startswith("[LỖI]") and "Mất kết nối với trục liên thông" in line and "ngoại tuyến" in line
     queue = next(x for x in proc.stdout.splitlines() if " queue " in x)
     assert queue.startswith("[LỖI]") and "tắc" in queue
     assert "[ OK ]   ocr" in proc.stdout
