@@ -20,6 +20,7 @@ from node.domain.accounts import Role
 from node.domain.calendar import vn_date
 from node.domain.documents import Actor, DocumentMetadata, Organ, Outcome
 from node.domain.errors import DomainError
+from node.domain.numbering import build_notation
 from node.domain.outgoing import OUTGOING_STATE_VI, OutgoingDocument, OutgoingState, Recipient
 from node.domain.reports import ReportPeriod, periods_due
 from node.reports.service import ReportService
@@ -83,7 +84,12 @@ class ReportScheduler:
         return made
 
     def draft(self, period: ReportPeriod, now: datetime) -> OutgoingDocument:
+        leader = self._leader()
+        username, full_name, position = leader or ("", "", "")
+        position = position or "Thủ trưởng cơ quan"
         context = self.service.exchange(period)
+        context["official"] = {"notation": build_notation(REPORT_TYPE, self.agency_abbr), "place": "……",
+                               "year": vn_date(now).year, "position": position, "full_name": full_name}
         pdf = self.service.pdf(context)
         ref = self.blobs.put_bytes(pdf)
         self.db.write(lambda d: record_blob(d, ref, media_type="application/pdf", now=now))
@@ -93,18 +99,17 @@ class ReportScheduler:
             subject=f"Kết quả gửi, nhận văn bản điện tử {period.label}",
             description=(f"Báo cáo tự động kỳ {period.key}: đến {r.received.total} (điện tử "
                          f"{r.received.electronic}), đi {r.sent.total} lượt (điện tử {r.sent.electronic})."),
-            due_date=period.due)
+            due_date=period.due, signer_position=position, signer_full_name=full_name)
         categories = self.docs.categories()
         doc = self.docs.create_outgoing(lambda new_ref: outgoing.create_draft(
             new_ref, meta, author=SYSTEM, at=now, pdf_blob=ref.sha256, issuer_abbr=self.agency_abbr,
             categories=categories, recipients=(Recipient(self.supervising),)))
         self.db.write(lambda d: d.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                           (KEY + period.key, doc.ref)))
-        leader = self._leader()
-        if leader:
+        if username:
             try:
                 def step(x: OutgoingDocument) -> Outcome[OutgoingDocument]:
-                    return outgoing.submit(x, leader, actor=SYSTEM, at=now, categories=categories)
+                    return outgoing.submit(x, username, actor=SYSTEM, at=now, categories=categories)
 
                 doc = self.docs.outgoing.apply(doc.ref, step, actor=SYSTEM.username, at=now).doc
             except DomainError as e:  # stays a draft; the reminder still shows it
@@ -112,11 +117,12 @@ class ReportScheduler:
         log.info("report %s drafted as %s", period.key, doc.ref)
         return doc
 
-    def _leader(self) -> str | None:
+    def _leader(self) -> tuple[str, str, str] | None:
+        """(username, full name, title) of the first active leader: the report goes to them to sign."""
         row = self.db.query_one(
-            "SELECT u.username FROM user u JOIN user_role r ON r.user_id = u.id"
+            "SELECT u.username, u.full_name, u.title FROM user u JOIN user_role r ON r.user_id = u.id"
             " WHERE r.role = 'leader' AND u.active = 1 ORDER BY u.id LIMIT 1")
-        return str(row[0]) if row else None
+        return (str(row[0]), str(row[1]), str(row[2])) if row else None
 
     def reminders(self) -> list[DraftReminder]:
         """Drafted reports not yet published, oldest first."""

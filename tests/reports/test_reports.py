@@ -18,14 +18,25 @@ from node.domain.clock import FixedClock
 from node.domain.documents import Channel, Organ
 from node.domain.incoming import IncomingDocument
 from node.domain.outgoing import OutgoingDocument, OutgoingState
-from node.domain.reports import NO_UNIT, ReportPeriod, Tally, period_report, tallies_of
+from node.domain.reports import (
+    NO_UNIT,
+    PeriodError,
+    ReportPeriod,
+    Span,
+    Tally,
+    period_report,
+    periods_due,
+    summarize_outages,
+    tallies_of,
+)
 from node.reports.schedule import ReportScheduler
 from node.reports.service import ReportService
+from node.signing.locate import find_number_date_boxes, find_signature_box
 from node.store.blobs import BlobStore
 from node.store.codec import decode
 from node.store.db import Database
 from node.store.documents import SqliteDocuments
-from tests.reports.office import UNIT, US, Office, at, build_office
+from tests.reports.office import LEADER, UNIT, US, Office, at, build_office
 from tests.support.tools import require_tool
 
 SUPERVISING = Organ("000.00.00.H26", "Sở Thông tin và Truyền thông")
@@ -251,7 +262,13 @@ def test_monthly_draft_on_the_first_and_late_after_the_third(tmp_path: Path) -> 
         assert doc.meta.type_name == "Báo cáo" and [r.organ for r in doc.recipients] == [SUPERVISING]
         assert doc.state is OutgoingState.SUBMITTED  # waiting for the leader's signature
         text = _pdftotext(blobs.read_bytes(doc.pdf_blob), tmp_path)
-        assert "THÁNG 11/2026" in text and "50%" in text
+        assert "Kết quả gửi, nhận văn bản điện tử tháng 11/2026" in text and "50%" in text
+        # laid out as an NĐ 30 document the signing step can work on: số/ngày blanks, signer block
+        draft = tmp_path / "draft.pdf"
+        draft.write_bytes(blobs.read_bytes(doc.pdf_blob))
+        assert find_number_date_boxes(draft).day is not None
+        assert find_signature_box(draft, LEADER.full_name).page == 1  # the leader's name on the last page
+        assert (doc.meta.signer_full_name, doc.meta.type_name) == (LEADER.full_name, "Báo cáo")
         assert sched.run() == []  # idempotent
         clock.set(at(2026, 12, 2, 16))
         [m] = svc.reminders()
@@ -260,3 +277,16 @@ def test_monthly_draft_on_the_first_and_late_after_the_third(tmp_path: Path) -> 
         assert [r.late for r in svc.reminders()] == [True]
     finally:
         db.close()
+
+
+def test_periods_and_outage_clipping() -> None:
+    assert [p.key for p in periods_due(date(2027, 1, 1))] == ["2026-12", "2026-Q4"]
+    assert [p.key for p in periods_due(date(2026, 12, 15))] == ["2026-11"]
+    q4 = ReportPeriod.parse("2026-q4")
+    assert (q4.start, q4.end, q4.due) == (date(2026, 10, 1), date(2026, 12, 31), date(2027, 1, 2))
+    with pytest.raises(PeriodError):
+        ReportPeriod.parse("2026-13")
+    nov = ReportPeriod(2026, month=11)
+    spans = [Span(at(2026, 10, 31, 23), at(2026, 11, 1, 1)), Span(at(2026, 11, 30, 22), None)]
+    got = summarize_outages(spans, nov, now=at(2026, 12, 1, 3))  # the open one runs to the end of November
+    assert (got.count, got.total, got.longest) == (2, timedelta(hours=3), timedelta(hours=2))
