@@ -97,6 +97,10 @@ async def _load_user(request: Request[Any, Any, Any]) -> Response[Any] | None:
     return None
 
 
+def _template_globals(engine: JinjaTemplateEngine) -> None:
+    engine.register_template_callable("outage_banner", pages.outage_banner)
+
+
 def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
     ctx.sessions_dir.mkdir(parents=True, exist_ok=True)
 
@@ -119,7 +123,8 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
         ],
         before_request=_load_user,
         plugins=[HTMXPlugin()],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=_template_globals),
         csrf_config=CSRFConfig(secret=ctx.csrf_secret, cookie_samesite="strict",
                                cookie_secure=ctx.secure_cookies, exclude=["/healthz"]),
         middleware=[

@@ -1,19 +1,192 @@
-"""The home page and the health endpoint."""
+"""The dashboard (Tổng quan), the outage banner of every page, notifications and the health endpoint.
+
+The dashboard reads only ports: the list counts (``ctx.lists``), the person's work with its
+deadline flags (working days from ``ctx.holidays``), upcoming meetings and notifications
+(``office.docs``), the exchange link and queue (``ctx.link_status``, cached by the node) and the
+report reminders (``ctx.reports``). Each figure links to the list behind it.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from litestar import Request, Response, get
-from litestar.response import Template
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
 
+from node.domain.accounts import Role, User
+from node.domain.calendar import DeadlineStatus, WorkingCalendar, deadline_status, vn_date
+from node.domain.clock import VN_TZ
+from node.domain.exchange import ExchangeStatus
 from node.domain.health import Level, worst
+from node.domain.listing import DashboardCounts, WorkItem, ref_url
+from node.domain.meetings import Meeting, upcoming, when_text
+from node.web.auth import session_user
+
+FormLists = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+NOTIFICATIONS_SHOWN = 15
 
 
-@get("/", name="home", sync_to_thread=False)
+def vn_time(at: datetime | None) -> str:
+    """``HH:MM dd/mm/yyyy`` in Vietnam time."""
+    return at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if at else ""
+
+
+def link_status(request: Request[Any, Any, Any]) -> ExchangeStatus | None:
+    port = request.app.state.ctx.link_status
+    if port is None:
+        return None
+    status: ExchangeStatus = port()
+    return status
+
+
+def outage_text(status: ExchangeStatus | None) -> str | None:
+    """The banner line while the axis link is down; None while it is up (or never tried)."""
+    if status is None or status.link.online is not False:
+        return None
+    since = vn_time(status.link.since)
+    head = f"Mất kết nối với Trục liên thông từ {since}" if since else "Mất kết nối với Trục liên thông"
+    return f"{head} — {status.queued} văn bản đang chờ gửi"
+
+
+def outage_banner(context: Mapping[str, Any]) -> str | None:
+    """Template callable of ``base.html``: the banner text for a logged-in page, else None."""
+    request = context.get("request")
+    if request is None or getattr(request.state, "user", None) is None:
+        return None
+    try:
+        return outage_text(link_status(request))
+    except Exception:  # the banner must never take a page down with it
+        return None
+
+
+# -- the dashboard ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    value: int
+    url: str
+    tone: str = ""  # "warn" / "error" when the figure needs attention
+
+
+def _list_url(base: str, states: tuple[str, ...] = (), **params: str) -> str:
+    query = [("trang_thai", s) for s in states] + [(k, v) for k, v in params.items() if v]
+    return base + ("?" + urlencode(query) if query else "")
+
+
+def figures(c: DashboardCounts, user: User) -> list[Figure]:
+    """The dashboard counts in the order of the office's day, each linked to its list."""
+    reports = user.has_any(Role.CLERK, Role.LEADER, Role.ADMIN)
+    deadline_list = "/bao-cao/qua-han" if reports else "/viec-cua-toi"
+    den, di = "/van-ban-den", "/van-ban-di"
+    return [
+        Figure("to_accept", "Văn bản đến chờ tiếp nhận", c.to_accept, _list_url(den, ("received",))),
+        Figure("to_present", "Đã tiếp nhận, chờ trình", c.to_present, _list_url(den, ("accepted",))),
+        Figure("processing", "Đang xử lý", c.processing, _list_url(den, ("assigned", "processing"))),
+        Figure("due_soon", "Sắp đến hạn", c.due_soon, deadline_list, "warn" if c.due_soon else ""),
+        Figure("overdue", "Quá hạn", c.overdue, deadline_list, "error" if c.overdue else ""),
+        Figure("to_sign", "Dự thảo chờ ký", c.to_sign, _list_url(di, ("submitted",))),
+        Figure("to_number", "Chờ cấp số", c.to_number, _list_url(di, ("signed",))),
+        Figure("to_seal", "Chờ ký số cơ quan", c.to_seal, _list_url(di, ("numbered",))),
+        Figure("to_publish", "Chờ phát hành", c.to_publish, _list_url(di, ("sealed",))),
+        Figure("recall_requests", "Yêu cầu thu hồi chờ xử lý", c.recall_requests, _list_url(den, thu_hoi="1"),
+               "warn" if c.recall_requests else ""),
+    ]
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    item: WorkItem
+    status: DeadlineStatus
+    due: date | None
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    meeting: Meeting
+    when: str
+    url: str
+
+
+def calendar_of(request: Request[Any, Any, Any]) -> WorkingCalendar:
+    holidays = request.app.state.ctx.holidays
+    return WorkingCalendar(holidays.load_table() if holidays is not None else None)
+
+
+def notification_targets(user: User) -> list[str]:
+    targets = [f"user:{user.username}", *(f"role:{r.value}" for r in user.roles)]
+    if user.unit_id is not None:
+        targets.append(f"unit:{user.unit_id}")
+    return targets
+
+
+def _dashboard(request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
+    ctx = request.app.state.ctx
+    now: datetime = ctx.clock.now()
+    today = vn_date(now)
+    cal = calendar_of(request)
+    context: dict[str, Any] = {"figures": [], "work": [], "meetings": [], "notifications": [], "link": None,
+                               "link_since": "", "oldest_queued": "", "today": today}
+    if ctx.lists is not None:
+        counts = ctx.lists.dashboard_counts(today, soon_until=cal.add_working_days(today, 2))
+        context["figures"] = figures(counts, user)
+        work = []
+        for item in ctx.lists.my_work(user.username, user.unit_id, limit=20):
+            due = date.fromisoformat(item.due_date[:10]) if item.due_date else None
+            work.append(WorkRow(item, deadline_status(cal, due=due, now=now, priority=item.priority), due))
+        context["work"] = work
+    office = ctx.office
+    if office is not None:
+        found = upcoming(office.docs.meetings(since=now - timedelta(days=1)), now=now,
+                         within=timedelta(days=14))
+        context["meetings"] = [MeetingRow(m, when_text(m.start), ref_url(m.document_ref.split(":")[0],
+                                                                         m.document_ref)) for m in found]
+        rows = office.docs.notifications_for(notification_targets(user), limit=NOTIFICATIONS_SHOWN,
+                                             unread_only=True)
+        context["notifications"] = [
+            {"id": r["id"], "message": r["message"], "at": vn_time(datetime.fromisoformat(r["created_at"])),
+             "url": ref_url(r["document_ref"].split(":")[0], r["document_ref"]) if r["document_ref"] else ""}
+            for r in rows]
+    status = link_status(request)
+    if status is not None:
+        context.update(link=status, link_since=vn_time(status.link.since),
+                       oldest_queued=vn_time(status.oldest_queued_at))
+    return context
+
+
+@get("/", name="home", sync_to_thread=True)
 def home(request: Request[Any, Any, Any]) -> Template:
-    return Template("home.html", context={})
+    user = session_user(request)
+    assert user is not None  # the app's before_request sends anonymous browsers to /login
+    context = _dashboard(request, user)
+    context["flash"] = request.query_params.get("ok", "")
+    return Template("home.html", context=context)
+
+
+@post("/thong-bao/da-doc", name="notifications-read", sync_to_thread=True, status_code=303)
+def mark_notifications_read(request: Request[Any, Any, Any], data: FormLists) -> Redirect:
+    """Mark the ticked (or, without any, all shown) notifications of this person as read."""
+    user = session_user(request)
+    assert user is not None
+    ctx = request.app.state.ctx
+    office = ctx.office
+    if office is not None:
+        raw = data.get("id", [])
+        wanted = {int(v) for v in (raw if isinstance(raw, list) else [raw]) if str(v).isdigit()}
+        mine = [int(r["id"]) for r in office.docs.notifications_for(notification_targets(user), limit=500,
+                                                                     unread_only=True)]
+        ids = [i for i in mine if i in wanted] if wanted else mine[:NOTIFICATIONS_SHOWN]
+        office.docs.mark_read(ids, at=ctx.clock.now())
+    return Redirect(path="/?ok=da-doc", status_code=303)
 
 
 @get("/healthz", name="healthz", include_in_schema=True)
@@ -32,4 +205,4 @@ async def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     return Response(body, status_code=200 if level < Level.RED else 503)
 
 
-handlers = [home, healthz]
+handlers = [home, mark_notifications_read, healthz]
