@@ -53,7 +53,10 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, PermissionDeniedException) and "csrf" in detail.lower():
         return _answer(request, 403, "csrf_failed", CSRF_MESSAGE)
     if status == 401 and not _wants_json(request):  # a guard met an anonymous browser
-        return Redirect(path=f"/login?next={request.url.path}")
+        target = f"/login?next={request.url.path}"
+        if request.headers.get("hx-request") == "true":  # as _load_user: no login page inside a fragment
+            return Response(content="", status_code=204, headers={"HX-Redirect": target})
+        return Redirect(path=target)
     if isinstance(exc, NotFoundException):
         return _answer(request, 404, "not_found", MESSAGES[404])
     message = detail if detail and not detail.isascii() else MESSAGES.get(status, MESSAGES[400])
