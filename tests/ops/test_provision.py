@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from node.app import open_node
+from node.app import open_node, open_sync
 from node.config import load_config
 from node.provisioning import manifest_text
 from tests.conftest import ROOT, run_cli
@@ -311,34 +311,24 @@ def test_a_provisioned_node_backs_up_and_restores_with_its_secret_and_anchors(
 
 
 @pytest.mark.hub
-@pytest.mark.hsm
 def test_provisioned_offices_serve_pass_doctor_and_exchange_through_a_real_hub(tmp_path: Path) -> None:
     """Acceptance 1, end to end: bundles registered on a reference hub (--hub-db); office 1 applied
-    and served (`vanthu serve`, its workers), office 2 applied and run by `vanthu sync once`; a
-    package each way arrives in the other's axis_inbox; doctor on the serving office has no red line."""
+    and served (`vanthu serve` and its workers), office 2 applied beside it; a package each way
+    arrives in the other's axis_inbox (office 2's by `vanthu sync once`); doctor on the serving
+    office has no red line and says its workers are alive."""
     hub = HubHandle(root=tmp_path / "hub", db=tmp_path / "hub" / "hub.db", port=free_port())
     hub.root.mkdir()
     offices = tmp_path / "offices.csv"
     one, two = (code(1), "UBND phường Số 1"), (code(2), "UBND phường Số 2")
-    offices.write_text("agency_code,agency_name,supervising_agency_code,token_label,scanner_incoming\n"
-                       f"{one[0]},{one[1]},000.00.31.H26,office-1,scan/incoming\n"
-                       f"{two[0]},{two[1]},000.00.31.H26,office-2,scan/incoming\n", encoding="utf-8")
+    offices.write_text("agency_code,agency_name,supervising_agency_code,scanner_incoming\n"
+                       f"{one[0]},{one[1]},000.00.31.H26,scan/incoming\n"
+                       f"{two[0]},{two[1]},000.00.31.H26,scan/incoming\n", encoding="utf-8")
     proc = run_cli("provision", "make-bundles", str(offices), "--hub", hub.url, "--out", str(tmp_path / "b"),
                    "--hub-db", str(hub.db))
     assert proc.returncode == 0, proc.stderr
-    sites = {c: tmp_path / f"site-{i}" for i, (c, _) in enumerate((one, two), 1)}
-    for c, site in sites.items():
-        assert run_cli(*apply_args(tmp_path / "b" / c, site)).returncode == 0
-    cfg1, cfg2 = (sites[c] / "etc" / "node.toml" for c in (one[0], two[0]))
-
-    def queue(cfg: Path, sender: tuple[str, str], to: tuple[str, str]) -> str:
-        node = open_node(load_config(cfg))
-        try:
-            package, data = edoc(sender, to, 1)
-            node.exchange.enqueue(package, data, actor="test")
-            return package.document_id
-        finally:
-            node.close()
+    cfg1, cfg2 = (tmp_path / f"site-{c}" / "etc" / "node.toml" for c in (one[0], two[0]))
+    for c in (one[0], two[0]):
+        assert run_cli(*apply_args(tmp_path / "b" / c, tmp_path / f"site-{c}")).returncode == 0
 
     def rows(cfg: Path, sql: str) -> list[tuple[object, ...]]:
         conn = sqlite3.connect(cfg.parents[1] / "data" / "node.db")
@@ -347,17 +337,31 @@ def test_provisioned_offices_serve_pass_doctor_and_exchange_through_a_real_hub(t
         finally:
             conn.close()
 
-    env = {"SOFTHSM2_CONF": str(office_token(tmp_path, 1))}
     hub.start()
     try:
-        # Office 2 sends first: office 1's inbox poller fetches it as soon as its node starts.
-        from_two = queue(cfg2, two, one)
-        sent = json.loads(run_cli("--config", str(cfg2), "sync", "once", "--json", check=True).stdout)
-        assert sent["sent"] == 1 and sent["error"] is None
+        # Office 2 sends first (its provisioned config and secret, in this process): office 1's inbox
+        # poller fetches the package as soon as its node starts.
+        node2 = open_node(load_config(cfg2))
+        try:
+            from_two, data = edoc(two, one, 1)
+            node2.exchange.enqueue(from_two, data, actor="test")
+            engine = open_sync(node2)
+            try:
+                sent = engine.once()
+            finally:
+                engine.close()
+        finally:
+            node2.close()
+        assert sent.relay.sent == 1 and sent.error is None, sent
         port = free_port()
         serve = [sys.executable, "-m", "node", "--config", str(cfg1), "serve", "--port", str(port)]
-        with ServerProcess(serve, port=port, log_path=tmp_path / "serve.log", cwd=ROOT, env=env) as server:
-            from_one = queue(cfg1, one, two)  # the serving node's relay sends it
+        with ServerProcess(serve, port=port, log_path=tmp_path / "serve.log", cwd=ROOT) as server:
+            node1 = open_node(load_config(cfg1))
+            try:  # queued beside the running node: its relay sends it
+                package, data = edoc(one, two, 1)
+                node1.exchange.enqueue(package, data, actor="test")
+            finally:
+                node1.close()
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
                 received = rows(cfg1, "SELECT document_id FROM axis_inbox WHERE kind = 'edoc'")
@@ -365,15 +369,15 @@ def test_provisioned_offices_serve_pass_doctor_and_exchange_through_a_real_hub(t
                 if received and out == [("sent",)]:
                     break
                 time.sleep(0.1)
-            assert received == [(from_two,)], server.log()
+            assert received == [(from_two.document_id,)], server.log()
             assert out == [("sent",)], server.log()
 
             got = json.loads(run_cli("--config", str(cfg2), "sync", "once", "--json", check=True).stdout)
             assert got["received"] >= 1 and got["error"] is None, got
             assert rows(cfg2, "SELECT sender_code, document_id FROM axis_inbox WHERE kind = 'edoc'") == [
-                (one[0], from_one)]
+                (one[0], package.document_id)]
 
-            doctor = run_cli("--config", str(cfg1), "doctor", env=env)
+            doctor = run_cli("--config", str(cfg1), "doctor")
             assert "[LỖI]" not in doctor.stdout, doctor.stdout + doctor.stderr
             lines = {x[9:].split()[0]: x for x in doctor.stdout.splitlines() if x.startswith("[")}
             assert lines["axis"].startswith("[ OK ]") and lines["workers"].startswith("[ OK ]"), doctor.stdout
