@@ -64,7 +64,7 @@ class ListFilters:
     ``date_from``/``date_to`` bound the day received (đến) or created (đi), both included;
     ``year`` is the calendar year of that day; ``query`` is searched in the full-text index
     (folded: "da nang" finds "Đà Nẵng"); ``issuer`` is part of the issuing agency's name, any
-    case and marks, or its exact code.
+    case and marks.
     """
 
     state: str | None = None
@@ -238,7 +238,7 @@ class DocumentLists(Protocol):
 
 class DocumentSearch(Protocol):
     def search(self, query: str, *, kinds: tuple[str, ...] = (), limit: int = 20, offset: int = 0,
-               filters: SearchFilters | None = None) -> list[SearchHit]: ...
+               filters: SearchFilters | None = None, order: str = "newest") -> list[SearchHit]: ...
 
     def count(self, query: str, *, kinds: tuple[str, ...] = (), filters: SearchFilters | None = None,
               cap: int | None = None) -> int: ...

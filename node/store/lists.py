@@ -26,7 +26,6 @@ from node.domain.listing import (
     WorkItem,
 )
 from node.domain.outgoing import OutgoingState
-from node.domain.text import squash
 from node.store.db import Database
 from node.store.issuers import issuer_names
 from node.store.search import match_expression
@@ -74,12 +73,8 @@ def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple
         params.append(f.type_name)
     if f.issuer and kind == "in":
         names = issuer_names(db, f.issuer)
-        if names:
-            clauses.append(f"(issuer_name IN ({_marks(len(names))}) OR issuer_code = ?)")
-            params.extend(names)
-        else:
-            clauses.append("issuer_code = ?")
-        params.append(squash(f.issuer))
+        clauses.append(f"issuer_name IN ({_marks(len(names))})")  # none: "IN ()" is false
+        params.extend(names)
     lo, hi = _day_bounds(f)
     if lo:
         clauses.append(f"{day_column} >= ?")
