@@ -33,7 +33,7 @@ from node.domain.health import Check
 from node.domain.listing import DocumentLists
 from node.domain.numbering import RegisterBooks
 from node.domain.office import Office
-from node.web import admin, auth, diagnostics, dossiers, errors, pages, registers, reports
+from node.web import admin, auth, diagnostics, dossiers, errors, outgoing, pages, registers, reports
 from node.web.auth import session_user
 from node.web.reports import ReportsPort
 from node.web.sessions import RotatingSessionConfig
@@ -115,6 +115,7 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
             *diagnostics.handlers,
             *registers.handlers,
             *reports.handlers,
+            *outgoing.handlers,
             *dossiers.handlers,
             *admin.handlers,
             *ctx.extra_handlers,
