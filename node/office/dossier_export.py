@@ -56,14 +56,18 @@ def _print(html: str) -> bytes:
     return data
 
 
-def cover_html(d: Dossier, agency_name: str, missing: set[str]) -> str:
+DESTROYED = "Nội dung đã hủy (thu hồi)"
+UNREADABLE = "Không đọc được tệp PDF"
+
+
+def cover_html(d: Dossier, agency_name: str, missing: dict[str, str]) -> str:
     f = fields(d)
     rows = "".join(f"<tr><th>{escape(label)}</th><td>{escape(f[key])}</td></tr>"
                    for key, label in FIELD_LABELS)
     items = "".join(
         f"<tr><td>{i.doc_ordinal}</td><td>{escape(i.code)}</td><td>{i.issued_date:%d/%m/%Y}</td>"
         f"<td>{escape(i.subject)}</td><td>{i.page_amount}</td>"
-        f"<td>{'Nội dung đã hủy (thu hồi)' if i.doc_ref in missing else ''}</td></tr>" for i in d.items)
+        f"<td>{escape(missing.get(i.doc_ref, ''))}</td></tr>" for i in d.items)
     return _html(
         f'<div class="agency">{escape(agency_name)}</div>'
         f"<h1>HỒ SƠ {escape(str(d.file_code))}</h1>"
@@ -73,37 +77,42 @@ def cover_html(d: Dossier, agency_name: str, missing: set[str]) -> str:
         f"<th>Ghi chú</th></tr></thead><tbody>{items}</tbody></table>")
 
 
-def placeholder_html(items: Sequence[DossierItem]) -> str:
+def placeholder_html(items: Sequence[tuple[DossierItem, str]]) -> str:
+    why = {DESTROYED: "Nội dung văn bản đã bị hủy do cơ quan ban hành thu hồi; thông tin văn bản được giữ lại"
+                      " trong hồ sơ.",
+           UNREADABLE: "Tệp PDF của văn bản không đọc được; xem văn bản trên hệ thống."}
     pages = "".join(
         f'<div class="placeholder"><p><strong>Văn bản số {i.doc_ordinal}'
         f"{' — ' + escape(i.code) if i.code else ''}</strong></p><p>{escape(i.subject)}</p>"
-        "<p>Nội dung văn bản đã bị hủy do cơ quan ban hành thu hồi; thông tin văn bản được giữ lại"
-        " trong hồ sơ.</p></div>" for i in items)
+        f"<p>{escape(why[reason])}</p></div>" for i, reason in items)
     return _html(pages)
 
 
 def bundle_pdf(d: Dossier, files: Sequence[tuple[DossierItem, bytes | None]], *, agency_name: str) -> bytes:
     """The cover, then each member's pages in time order (a placeholder page when destroyed)."""
-    missing = [item for item, data in files if data is None]
+    files = sorted(files, key=lambda f: f[0].doc_ordinal)
     opened: dict[str, pikepdf.Pdf] = {}
+    missing: list[tuple[DossierItem, str]] = []
     for item, data in files:
         if data is None:
+            missing.append((item, DESTROYED))
             continue
         try:
             opened[item.doc_ref] = pikepdf.open(io.BytesIO(data))
         except pikepdf.PdfError:
             log.warning("hồ sơ %s: the PDF of %s cannot be read; a placeholder stands in", d.file_code,
                         item.doc_ref)
-            missing.append(item)
-    gone = {i.doc_ref for i in missing}
+            missing.append((item, UNREADABLE))
+    gone = {item.doc_ref: reason for item, reason in missing}
+    holder_page = {item.doc_ref: n for n, (item, _) in enumerate(missing)}
     out = pikepdf.open(io.BytesIO(_print(cover_html(d, agency_name, gone))))
     holders = pikepdf.open(io.BytesIO(_print(placeholder_html(missing)))) if missing else None
     try:
-        for item, _ in sorted(files, key=lambda f: f[0].doc_ordinal):
+        for item, _ in files:
             if item.doc_ref in opened:
                 out.pages.extend(opened[item.doc_ref].pages)
             elif holders is not None:
-                out.pages.append(holders.pages[[m.doc_ref for m in missing].index(item.doc_ref)])
+                out.pages.append(holders.pages[holder_page[item.doc_ref]])
         out.docinfo["/Title"] = f"Hồ sơ {d.file_code} — {d.title}"
         buf = io.BytesIO()
         out.save(buf)
