@@ -65,6 +65,10 @@ def test_healthz_503_when_token_absent_and_diagnostics_page(
         assert "Chẩn đoán hệ thống" in page.text and "Tải gói chẩn đoán" in page.text
         assert "Lịch sử mất kết nối" in page.text and 'href="/admin/chan-doan"' in page.text
         assert "token-khong-co" in page.text
+        # The sync workers this app's lifespan started (axis.url is set) beat: the workers line is
+        # green on the page; /healthz does not look at it (a stopped worker is no reason for a 503).
+        assert "Tiến trình nền đang chạy" in page.text and "theo dõi kết nối" in page.text
+        assert "workers" not in {c["name"] for c in client.get("/healthz").json()["checks"]}
 
         r = client.get("/admin/chan-doan/goi.json")
         assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
@@ -73,6 +77,9 @@ def test_healthz_503_when_token_absent_and_diagnostics_page(
         assert {"checks", "versions", "config", "link", "outages", "queue"} <= set(bundle)
         assert bundle["config"]["node"]["agency_code"] == "000.00.01.H26"
         assert bundle["config"]["axis"]["secret_file"] == "<đã ẩn>"
+        workers = next(c for c in bundle["checks"] if c["name"] == "workers")
+        assert workers["level"] == "green" and set(workers["data"]["alive"]) == {
+            "sync-relay", "sync-inbox", "sync-monitor"}
         for secret in (AXIS_SECRET, softhsm_token.user_pin, str(root / "axis.secret"),
                        str(softhsm_token.pin_file), admin_password(node)):
             assert secret not in body, secret
