@@ -47,6 +47,9 @@ FORMATS = {"pdf": "application/pdf",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
 MAX_BOOK_DAYS = 400  # a register book covers at most about a year per print
+# WeasyPrint lays out long tables slowly (tens of ms a row on the 2-core box): a web request for a
+# bigger book is refused with advice instead of holding a worker for minutes; the CLI has no limit.
+MAX_PDF_ROWS = 2000
 
 
 class ReportRequestError(DomainError):
@@ -165,11 +168,19 @@ class ReportService:
     def pdf(self, context: dict[str, Any]) -> bytes:
         return files.pdf_from_html(self.html(context))
 
-    def file(self, context: dict[str, Any], fmt: str) -> ReportFile:
+    def file(self, context: dict[str, Any], fmt: str, *,
+             pdf_row_limit: int | None = MAX_PDF_ROWS) -> ReportFile:
         if fmt not in FORMATS:
             raise ReportRequestError(f"Định dạng “{fmt}” không được hỗ trợ (pdf, xlsx, csv).")
         name = _filename(context)
         tables: list[ReportTable] = [context["table"]] if "table" in context else list(context["tables"])
+        rows = sum(len(t.rows) for t in tables)
+        if fmt == "pdf" and pdf_row_limit is not None and rows > pdf_row_limit:
+            n, limit = f"{rows:,}".replace(",", "."), f"{pdf_row_limit:,}".replace(",", ".")
+            raise ReportRequestError(
+                f"Sổ có {n} dòng, quá nhiều để in một tệp PDF trên trang web (tối đa {limit}): hãy chọn"
+                " khoảng ngày ngắn hơn, tải XLSX, hoặc dùng lệnh vanthu report register.",
+                code="report_too_long")
         if fmt == "pdf":
             data = self.pdf(context)
         elif fmt == "xlsx":
@@ -182,9 +193,10 @@ class ReportService:
             data = files.csv_bytes(tables[0])
         return ReportFile(f"{name}.{fmt}", FORMATS[fmt], data)
 
-    def download(self, report: str, fmt: str, params: dict[str, str]) -> ReportFile:
+    def download(self, report: str, fmt: str, params: dict[str, str], *,
+                 pdf_row_limit: int | None = MAX_PDF_ROWS) -> ReportFile:
         """The file of a report named as in the web routes and the CLI."""
-        return self.file(self.context(report, params), fmt)
+        return self.file(self.context(report, params), fmt, pdf_row_limit=pdf_row_limit)
 
     def context(self, report: str, params: dict[str, str]) -> dict[str, Any]:
         if report in BOOKS:

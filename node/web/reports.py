@@ -29,9 +29,14 @@ PARAMS = ("tu_ngay", "den_ngay", "so", "ky")
 
 
 class ReportFileLike(Protocol):
-    filename: str
-    media_type: str
-    data: bytes
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def media_type(self) -> str: ...
+
+    @property
+    def data(self) -> bytes: ...
 
 
 class ReportsPort(Protocol):
