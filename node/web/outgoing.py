@@ -10,6 +10,7 @@ echoed back into the page.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -46,6 +47,7 @@ from node.domain.outgoing import (
     DELIVERY_VI,
     OUTGOING_STATE_VI,
     Delivery,
+    DeliveryState,
     OutgoingDocument,
     OutgoingState,
     Recipient,
@@ -77,6 +79,17 @@ FLASH: dict[str, str] = {
     "doi-lich-hop": "Đã cập nhật lịch họp và gửi thông báo đến nơi nhận.",
 }
 RECALL_REPLY_VI = {"15": "Đồng ý thu hồi", "16": "Từ chối thu hồi"}
+ACTION_VI = {
+    "outgoing.draft": "Tạo dự thảo", "outgoing.edit": "Sửa dự thảo", "outgoing.review": "Gửi xin ý kiến",
+    "outgoing.comment": "Góp ý", "outgoing.submit": "Trình ký", "outgoing.return": "Trả lại dự thảo",
+    "outgoing.sign": "Lãnh đạo ký số", "outgoing.number": "Cấp số", "outgoing.seal": "Ký số cơ quan",
+    "outgoing.publish": "Phát hành", "outgoing.sent": "Trục liên thông đã nhận gói tin",
+    "outgoing.status": "Nơi nhận báo trạng thái", "outgoing.status_stale": "Trạng thái cũ (bỏ qua)",
+    "outgoing.recall": "Thu hồi", "outgoing.update": "Phát hành cập nhật", "outgoing.replaced": "Bị thay thế",
+}
+DETAIL_VI = {"to": "Đến", "frm": "Từ", "reviewers": "Người góp ý", "text": "Nội dung", "reason": "Lý do",
+             "code": "Số, ký hiệu", "register": "Sổ", "description": "Ghi chú", "note": "Ghi chú",
+             "cancelled": "Hủy gửi"}
 MEETING_KINDS = {"hoan": ChangeKind.POSTPONE, "doi": ChangeKind.MOVE, "huy": ChangeKind.CANCEL}
 CATEGORY_SHORT = {DeliveryCategory.ELECTRONIC: "Điện tử", DeliveryCategory.ELECTRONIC_PAPER: "Điện tử + giấy",
                   DeliveryCategory.SECRET: "Mật"}
@@ -352,6 +365,47 @@ def _recall_reply(d: Delivery) -> str:
         else label
 
 
+def history_rows(office: Office, ref: str) -> list[dict[str, str]]:
+    """The document's audit rows, oldest first, in Vietnamese."""
+    out = []
+    for row in office.docs.history(ref):
+        try:
+            detail = json.loads(row["detail"] or "{}")
+        except ValueError:
+            detail = {}
+        parts = []
+        for key, label in DETAIL_VI.items():
+            value = detail.get(key)
+            if value in (None, "", []):
+                continue
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            if key == "code" and "document_id" not in detail:
+                continue  # "code" of a status row is the status number, not a số, ký hiệu
+            parts.append(f"{label}: {value}")
+        if row["action"] == "outgoing.status" and detail.get("code"):
+            status = str(detail["code"])
+            parts.insert(0, RECALL_REPLY_VI.get(status) or DELIVERY_VI.get(_delivery(status), status))
+        out.append({"at": vn_time(row["ts"]), "actor": str(row["actor"]), "action": str(row["action"]),
+                    "label": ACTION_VI.get(row["action"], row["action"]), "detail": "; ".join(parts)})
+    return out
+
+
+def _delivery(value: str) -> Any:
+    try:
+        return DeliveryState(value)
+    except ValueError:
+        return value
+
+
+def _people(request: Request[Any, Any, Any]) -> tuple[list[User], list[User]]:
+    """(leaders, everyone) for the trình ký and góp ý pickers; empty when the port is not wired."""
+    people = getattr(request.app.state.ctx, "people", None)
+    if people is None:
+        return [], []
+    return list(people.active_users(Role.LEADER)), list(people.active_users())
+
+
 def _signatures(office: Office, ref: str) -> tuple[dict[str, Any] | None, str]:
     try:
         return office.signature_report_of_outgoing(ref), ""
@@ -374,6 +428,7 @@ def detail_context(office: Office, doc: OutgoingDocument, user: User) -> dict[st
         "priority": PRIORITY_VI[doc.meta.priority], "secrecy": SECRECY_VI[doc.meta.secrecy],
         "delivery_vi": DELIVERY_VI, "recall_reply": _recall_reply, "vn_time": vn_time, "vn_date": vn_date,
         "seal_needs_pin": not office.agency_pin_stored, "flash": None, "error": None, "error_code": "",
+        "history": history_rows(office, doc.ref), "leaders": [], "people": [],
     }
 
 
@@ -389,6 +444,7 @@ def detail(request: Request[Any, Any, Any], doc_id: DocId, ok: FromQuery[str] = 
     office = office_of(request)
     context = detail_context(office, _document(office, doc_id), _user(request))
     context["flash"] = FLASH.get(ok)
+    context["leaders"], context["people"] = _people(request)
     return Template("outgoing/detail.html", context=context)
 
 
@@ -411,6 +467,7 @@ async def _act(request: Request[Any, Any, Any], doc_id: int, slug: str, step: St
         def page() -> dict[str, Any]:
             context = detail_context(office, _document(office, doc_id), user)
             context.update(error=message, error_code=code, failed_action=slug)
+            context["leaders"], context["people"] = _people(request)
             return context
 
         context = await asyncio.to_thread(page)
