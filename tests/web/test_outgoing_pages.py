@@ -214,8 +214,8 @@ def test_giay_moi_from_draft_to_recall_through_the_forms(site: Site) -> None:
     assert _state(page) == "recalled" and "Ban hành nhầm nơi nhận" in page
     assert ACTION_RE.findall(page) == []  # frozen: no more actions
     events = re.findall(r'data-event="([a-z_.]+)"', page)
-    assert events == [f"outgoing.{e}" for e in ("draft", "review", "comment", "submit", "sign", "number", "seal",
-                                                "publish", "update", "recall")], events
+    steps = ("draft", "review", "comment", "submit", "sign", "number", "seal", "publish", "update", "recall")
+    assert events == [f"outgoing.{e}" for e in steps], events
     again = site.post(f"/van-ban-di/{doc_id}/phat-hanh")
     assert again.status_code == 409 and "khóa" in _error(again.text)
     db = site.db()
