@@ -1,0 +1,638 @@
+"""Acceptance 4 of issue 6: every route × every role gives the right answer; every form refuses a
+request without its CSRF token.
+
+The routes come from the Litestar app itself (``app.routes``), so a page added later is exercised
+without touching this file — but it must first be entered in ``EXPECTED``: a route missing from the
+table fails the test, so no route ships without someone deciding who may use it.
+
+What each caller must get, per route:
+- a role in the route's row: anything but a refusal — not 401, not the role guard's 403, not a
+  redirect to the login page, and no server error. A state-changing POST may answer 400/409 (the
+  document is in another state, a field is missing, the domain refuses this person for this
+  document): the guard let it through, and that is what the row says.
+- a role not in the row: 403.
+- anonymous: a browser is sent to the login page (302/303 to ``/login?next=<path>``); an htmx request
+  gets 401 or ``HX-Redirect`` to the login page (never the login page swapped into a fragment); a
+  JSON client gets 401 (or the login redirect).
+- PUBLIC rows (login, health): anyone; no server error.
+
+Every POST/PUT/PATCH/DELETE route refuses an allowed user's request without the CSRF token and with a
+wrong one (403), and every ``<form method="post">`` (or ``hx-post`` form) of every page rendered in
+the run — each GET page as each role, each document detail page in each workflow state — carries the
+``_csrf_token`` input.
+
+One office (``vanthu init``, real SQLite, real argon2 logins) is built once for the module: one
+account per role, one văn bản đến in each state, văn bản đi (draft, in review, submitted, a giấy
+mời), one hồ sơ, one scan, one unit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import TestClient
+
+from node.app import create_app, open_node
+from node.domain import incoming
+from node.domain.accounts import Role
+from node.domain.clock import VN_TZ, FixedClock
+from node.domain.documents import Actor, DocumentMetadata, Organ, StatusCode
+from node.domain.dossier import CatalogueEntry
+from node.domain.fields import ExtractedFields
+from node.domain.incoming import Assignee
+from node.domain.office import DraftInput, MeetingInput
+from node.domain.outgoing import Recipient
+from node.domain.scanning import ScanPart, ScanPurpose, ScanSubmission
+from node.signing.sample import DraftSpec, make_draft
+from node.store.users import create_user
+from node.web.passwords import Argon2Hasher
+from tests.conftest import NODE_TOML, NodeDir, run_cli
+
+T0 = datetime(2026, 11, 24, 9, 30, tzinfo=VN_TZ)
+AGENCY = "000.00.01.H26"
+SENDER = Organ("000.00.09.H13", "Sở Nội vụ")
+
+ADMIN, CLERK, LEADER, SPECIALIST, ANONYMOUS = "admin", "clerk", "leader", "specialist", "anonymous"
+ROLES = (CLERK, LEADER, SPECIALIST, ADMIN)  # allowed requests run in this order, admin last
+USERNAMES = {ADMIN: "quantri", CLERK: "vanthu", LEADER: "lanhdao", SPECIALIST: "chuyenvien"}
+FULL_NAMES = {ADMIN: "Phạm Quản Trị", CLERK: "Trần Thị Văn Thư", LEADER: "Nguyễn Văn Lãnh Đạo",
+              SPECIALIST: "Lê Chuyên Viên"}
+SPARE_USER = "nghiviec"  # the account the admin pages act on (disable, reset password, roles)
+
+PUBLIC = frozenset({ANONYMOUS, *ROLES})
+
+
+def office(*roles: str) -> frozenset[str]:
+    """Roles of the office plus the admin: ``requires()`` lets admins through every guard (node/web/auth.py).
+    For workflow steps the domain then refuses the admin by role (``require_role``) — an answer, not a
+    guard refusal."""
+    return frozenset({*roles, ADMIN})
+
+
+EVERYONE = office(CLERK, LEADER, SPECIALIST)  # every logged-in user
+ADMIN_ONLY = frozenset({ADMIN})
+
+# Method + route template (path parameters without their types) → the roles the route lets through.
+# Sources: docs/web-spec (/tmp/vt/web-spec.md), the domain's role rules (node/domain/incoming.py,
+# outgoing.py) and the guards the page authors wrote. Where they disagree, this table says what an
+# office needs and the test fails until the guard is fixed.
+EXPECTED: dict[str, frozenset[str]] = {
+    # -- login, health, home --------------------------------------------------------------------
+    "GET /login": PUBLIC,
+    "POST /login": PUBLIC,
+    "POST /logout": EVERYONE,
+    "GET /healthz": PUBLIC,
+    "GET /": EVERYONE,
+    # -- admin diagnostics ----------------------------------------------------------------------
+    "GET /admin/chan-doan": ADMIN_ONLY,
+    "GET /admin/chan-doan/goi.json": ADMIN_ONLY,
+    # -- sổ đăng ký: văn thư keeps the registers, lãnh đạo reads them; numbers for paper by văn thư
+    "GET /so-dang-ky": office(CLERK, LEADER),
+    "GET /so-dang-ky/{code}": office(CLERK, LEADER),
+    "POST /so-dang-ky/{code}/lay-so": office(CLERK),
+    # -- báo cáo ---------------------------------------------------------------------------------
+    "GET /bao-cao": office(CLERK, LEADER),
+    "GET /bao-cao/{report}": office(CLERK, LEADER),
+    "GET /bao-cao/{report}/tai/{fmt}": office(CLERK, LEADER),
+    # -- văn bản đến ----------------------------------------------------------------------------
+    "GET /van-ban-den": EVERYONE,
+    "GET /van-ban-den/{id}": EVERYONE,
+    "POST /van-ban-den/{id}/tiep-nhan": office(CLERK),
+    "POST /van-ban-den/{id}/tu-choi": office(CLERK),
+    "POST /van-ban-den/{id}/trinh": office(CLERK),
+    "POST /van-ban-den/{id}/phan-cong": office(LEADER),
+    # the lead (any person or unit member) or a leader: the domain decides per document
+    "POST /van-ban-den/{id}/xu-ly": EVERYONE,
+    "POST /van-ban-den/{id}/hoan-thanh": EVERYONE,
+    "POST /van-ban-den/{id}/dong-y-thu-hoi": office(CLERK),
+    "POST /van-ban-den/{id}/tu-choi-thu-hoi": office(CLERK),
+    # whoever handles the work files it (NĐ 30/2020 Điều 28–29)
+    "POST /van-ban-den/{id}/lap-ho-so": EVERYONE,
+    "GET /viec-cua-toi": EVERYONE,
+    "POST /thong-bao/da-doc": EVERYONE,  # mark one's notifications read
+    "GET /tep/{sha256}": EVERYONE,
+    # -- số hóa: the văn thư's queue of scanned paper --------------------------------------------
+    "GET /so-hoa": office(CLERK, LEADER),
+    # a scan's page and its thumbnail: search finds scans (OCR text) for everyone
+    "GET /so-hoa/{scan_id}": EVERYONE,
+    "GET /so-hoa/{scan_id}/anh.png": EVERYONE,
+    "GET /so-hoa/{scan_id}/vao-so": office(CLERK),
+    "POST /so-hoa/{scan_id}/vao-so": office(CLERK),
+    # -- văn bản đi -----------------------------------------------------------------------------
+    "GET /van-ban-di": EVERYONE,
+    "GET /van-ban-di/moi": EVERYONE,
+    "POST /van-ban-di/moi": EVERYONE,
+    "GET /van-ban-di/{id}": EVERYONE,
+    "POST /van-ban-di/{id}/gop-y": EVERYONE,
+    "POST /van-ban-di/{id}/y-kien": EVERYONE,
+    "POST /van-ban-di/{id}/trinh-ky": EVERYONE,  # the author or a leader (domain)
+    "POST /van-ban-di/{id}/tra-lai": office(LEADER),
+    "POST /van-ban-di/{id}/ky": office(LEADER),
+    "POST /van-ban-di/{id}/cap-so": office(CLERK),
+    "POST /van-ban-di/{id}/ky-so-co-quan": office(CLERK),
+    "POST /van-ban-di/{id}/phat-hanh": office(CLERK),
+    "POST /van-ban-di/{id}/thu-hoi": office(CLERK, LEADER),
+    "POST /van-ban-di/{id}/doi-lich-hop": office(CLERK),
+    # -- hồ sơ: each person in charge of the work opens, fills and closes it ----------------------
+    "GET /ho-so": EVERYONE,
+    "GET /ho-so/moi": EVERYONE,
+    "POST /ho-so/moi": EVERYONE,
+    "GET /ho-so/{code}": EVERYONE,
+    "POST /ho-so/{code}/them": EVERYONE,
+    "POST /ho-so/{code}/dong": EVERYONE,
+    "GET /ho-so/{code}/xuat.pdf": EVERYONE,
+    "GET /ho-so/{code}/xuat.xml": EVERYONE,
+    # -- quản trị: accounts, units, the holiday table, document types --------------------------------
+    "GET /quan-tri": ADMIN_ONLY,
+    "GET /quan-tri/nguoi-dung": ADMIN_ONLY,
+    "POST /quan-tri/nguoi-dung": ADMIN_ONLY,
+    "POST /quan-tri/nguoi-dung/{id}/sua": ADMIN_ONLY,
+    "POST /quan-tri/nguoi-dung/{id}/khoa": ADMIN_ONLY,
+    "POST /quan-tri/nguoi-dung/{id}/mo-khoa": ADMIN_ONLY,
+    "POST /quan-tri/nguoi-dung/{id}/dat-lai-mat-khau": ADMIN_ONLY,
+    "GET /quan-tri/don-vi": ADMIN_ONLY,
+    "POST /quan-tri/don-vi": ADMIN_ONLY,
+    "POST /quan-tri/don-vi/{id}/doi-ten": ADMIN_ONLY,
+    "GET /quan-tri/ngay-nghi": ADMIN_ONLY,
+    "POST /quan-tri/ngay-nghi": ADMIN_ONLY,
+    "POST /quan-tri/ngay-nghi/xoa": ADMIN_ONLY,
+    "GET /quan-tri/loai-van-ban": ADMIN_ONLY,
+    "POST /quan-tri/loai-van-ban": ADMIN_ONLY,
+    # -- tìm kiếm -------------------------------------------------------------------------------
+    "GET /tim-kiem": EVERYONE,
+}
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+# Requests that end the caller's session: made with a fresh login of their own.
+SESSION_ENDING = {"POST /logout"}
+SKIP_PREFIXES = ("/static", "/schema")
+
+
+# -- the office -----------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    app: Litestar
+    client: TestClient
+    passwords: dict[str, str]
+    samples: dict[str, list[str]]
+    cookies: dict[str, httpx.Cookies] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    timings: list[tuple[float, str]] = field(default_factory=list)
+
+    def request(self, who: str, method: str, path: str, **kw: Any) -> httpx.Response:
+        """One request with ``who``'s cookies (one TestClient, so one app lifespan, many sessions)."""
+        self.client.cookies = self.cookies.setdefault(who, httpx.Cookies())
+        started = time.perf_counter()
+        try:
+            return self.client.request(method, path, follow_redirects=False, **kw)
+        finally:
+            self.cookies[who] = self.client.cookies
+            self.timings.append((time.perf_counter() - started, f"{method} {path} as {who}"))
+
+    def log_in(self, who: str) -> None:
+        self.cookies[who] = httpx.Cookies()
+        self.tokens[who] = csrf_of(self.request(who, "GET", "/login"))
+        if who == ANONYMOUS:
+            return
+        form = {"username": USERNAMES[who], "password": self.passwords[who], "next": "/",
+                "_csrf_token": self.tokens[who]}
+        r = self.request(who, "POST", "/login", data=form)
+        assert r.status_code == 303, (who, r.status_code, r.text[:300])
+
+
+CSRF_RE = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def csrf_of(page: httpx.Response) -> str:
+    m = CSRF_RE.search(page.text)
+    assert m, page.text[:300]
+    return m.group(1)
+
+
+def _pdf(base: bytes, tag: str) -> bytes:
+    """A distinct file per document (a recall deletes its document's files)."""
+    return base + f"\n% {tag}\n".encode()
+
+
+def _seed(root: Path, cfg: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Accounts, one unit and documents in each state, through the Office use cases and stores."""
+    clock = FixedClock(T0)
+    node = open_node(NodeDir(root, cfg).config, clock=clock)
+    passwords = {role: f"mat-khau-{role}-2026" for role in ROLES}
+    # argon2id with light parameters: the login verifies with the parameters stored in the hash, so
+    # each of the test's logins costs a millisecond instead of the production 0.7 s
+    hasher = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        def accounts(db: Any) -> int:
+            unit = int(db.execute("INSERT INTO unit (code, name) VALUES ('VP', 'Văn phòng')").lastrowid)
+            for role, username in USERNAMES.items():
+                create_user(db, username=username, full_name=FULL_NAMES[role],
+                            password_hash=hasher.hash(passwords[role]), roles=[Role(role)], now=T0,
+                            actor="test", unit_id=unit)
+            return create_user(db, username=SPARE_USER, full_name="Đỗ Nghỉ Việc",
+                               password_hash=hasher.hash("x"), roles=[Role.SPECIALIST], now=T0,
+                               actor="test", unit_id=unit)
+
+        spare_id = node.db.write(accounts)
+        unit_id = node.db.query_one("SELECT id FROM unit WHERE code = 'VP'")["id"]
+        actors = {role: Actor(USERNAMES[role], frozenset({Role(role)}), FULL_NAMES[role], unit_id=unit_id)
+                  for role in ROLES}
+        clerk, leader, specialist = actors[CLERK], actors[LEADER], actors[SPECIALIST]
+        o = node.office
+        base = make_draft(DraftSpec(subject="Về việc kiểm tra phân quyền"))
+
+        def paper(state: str) -> str:
+            sha = o.blobs.put(_pdf(base, f"in-{state}"))
+            meta = DocumentMetadata(type_name="Công văn", subject=f"Văn bản đến thử ({state})", issuer=SENDER,
+                                    code_number="12", code_notation=f"SNV-{state.upper()}", page_amount=1)
+            ref = o.register_paper(clerk, meta, sha).ref
+            if state == "received":
+                return ref
+            if state == "rejected":
+                o.reject(ref, "Gửi nhầm nơi nhận", clerk)
+                return ref
+            o.accept(ref, clerk)
+            if state == "recall":
+                now = clock.now()
+                o.docs.incoming.apply(ref, lambda d: incoming.request_recall(
+                    d, via=StatusCode.RECALL_REQUESTED, reason="Ban hành nhầm", at=now), actor="sync", at=now)
+                return ref
+            if state == "accepted":
+                return ref
+            o.present(ref, USERNAMES[LEADER], clerk)
+            if state == "presented":
+                return ref
+            o.assign(ref, leader, lead=Assignee("user", USERNAMES[SPECIALIST], FULL_NAMES[SPECIALIST],
+                                                due_date=T0.date() + timedelta(days=10)),
+                     direction="Đề nghị chuyên viên tham mưu trả lời.")
+            if state == "assigned":
+                return ref
+            o.start(ref, specialist)
+            if state == "processing":
+                return ref
+            o.complete(ref, specialist, "Đã trả lời bằng công văn.")
+            return ref
+
+        # the first one is the matrix's: received, so every clerk step has something to do
+        in_refs = [paper(s) for s in ("received", "accepted", "presented", "assigned", "processing", "done",
+                                      "rejected", "recall")]
+
+        def draft(tag: str, **kw: Any) -> str:
+            form = DraftInput(type_name=kw.pop("type_name", "Công văn"), subject=f"Dự thảo thử ({tag})",
+                              recipients=(Recipient(SENDER),), unit_abbr="VP",
+                              due_date=T0.date() + timedelta(days=15), **kw)
+            return o.draft(specialist, form, _pdf(base, f"out-{tag}")).ref
+
+        out_refs = [draft("draft")]
+        review = draft("review")
+        o.send_for_review(review, [USERNAMES[LEADER]], specialist)
+        submitted = draft("submitted")
+        o.submit(submitted, USERNAMES[LEADER], specialist)
+        meeting = draft("meeting", type_name="Giấy mời", meeting=MeetingInput(
+            "Họp giao ban tháng 12", datetime(2026, 12, 2, 8, 0, tzinfo=VN_TZ), "Phòng họp tầng 2"))
+        out_refs += [review, submitted, meeting]
+
+        dossier = o.open_dossier(specialist, CatalogueEntry(2026, "01TH", "Hồ sơ công văn thử", "10 năm"))
+        o.file_document(str(dossier.file_code), in_refs[5], specialist)
+
+        scan_pdf = root / "scan.pdf"
+        scan_pdf.write_bytes(_pdf(base, "scan"))
+        sha = node.blobs.put_bytes(scan_pdf.read_bytes()).sha256
+        saved = node.scans.save(ScanSubmission(
+            original=scan_pdf, original_sha256=sha, media_type="application/pdf", file_name="scan.pdf",
+            folder="den", purpose=ScanPurpose.INCOMING,
+            parts=(ScanPart(index=0, pdf=scan_pdf, pdf_is_original=True, pages=1, text="Công văn số 15",
+                            fields=ExtractedFields(), ocr=False, signed=False, dpi=300),)), now=T0)
+
+        blob_of_done = o.docs.incoming.get(in_refs[5]).blobs[0]  # type: ignore[union-attr]
+        # path parameter values, by the literal segment before the parameter: the first is the
+        # matrix's, the others are rendered too (documents in every state)
+        samples: dict[str, list[str]] = {
+            "van-ban-den": [r.split(":")[1] for r in in_refs],
+            "van-ban-di": [r.split(":")[1] for r in out_refs],
+            "ho-so": [str(dossier.file_code)],
+            "so-hoa": [str(saved.scan_ids[0])],
+            "tep": [blob_of_done],
+            "so-dang-ky": ["den", "di"],
+            "bao-cao": ["den", "qua-han", "gui-nhan"],
+            "tai": ["csv"],
+            "nguoi-dung": [str(spare_id)],
+            "don-vi": [str(unit_id)],
+        }
+        return passwords, samples
+    finally:
+        node.close()
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    root = Path(tempfile.mkdtemp(prefix="role-matrix-"))
+    try:
+        cfg = root / "node.toml"
+        cfg.write_text(NODE_TOML.format(code=AGENCY, name="UBND phường Một", port=8080, max_failures=10),
+                       encoding="utf-8")
+        run_cli("--config", str(cfg), "init", check=True)
+        passwords, samples = _seed(root, cfg)
+        app = create_app(NodeDir(root, cfg).config, clock=FixedClock(T0))
+        with TestClient(app=app, base_url="http://127.0.0.1:8080") as client:
+            w = World(app, client, passwords, samples)
+            for who in (*ROLES, ANONYMOUS):
+                w.log_in(who)
+            yield w
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# -- the routes -----------------------------------------------------------------------------------
+
+PARAM_RE = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    method: str
+    template: str  # "/van-ban-den/{id}"
+
+    @property
+    def key(self) -> str:
+        """The row of EXPECTED: parameter names do not matter (``{id}`` and ``{doc_id}`` are one row)."""
+        return row_key(f"{self.method} {self.template}")
+
+
+def row_key(text: str) -> str:
+    return PARAM_RE.sub("{}", text)
+
+
+ROWS = {row_key(k): v for k, v in EXPECTED.items()}
+
+
+def app_routes(app: Litestar) -> list[RouteCase]:
+    """Every (method, path template) the app serves, but static files, the OpenAPI schema and the
+    OPTIONS/HEAD answers Litestar makes up by itself."""
+    found: set[RouteCase] = set()
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path_format.startswith(SKIP_PREFIXES):
+            continue
+        for method in route.methods:
+            if method in ("OPTIONS", "HEAD"):
+                continue
+            found.add(RouteCase(method, route.path_format))
+    return sorted(found, key=lambda c: (c.template, c.method))
+
+
+def _join(case: RouteCase, samples: dict[str, list[str]]) -> list[str]:
+    segments = case.template.strip("/").split("/") if case.template != "/" else []
+    paths = [""]
+    previous = ""
+    for seg in segments:
+        m = PARAM_RE.fullmatch(seg)
+        if m:
+            if previous not in samples:
+                raise AssertionError(f"{case.key}: no sample value for the path parameter after"
+                                     f" “{previous}”; add one to the samples in _seed()")
+            options = samples[previous]
+        else:
+            options = [seg]
+        paths = [f"{p}/{o}" for p in paths for o in options]
+        previous = seg
+    return paths if segments else ["/"]
+
+
+def error_code(r: httpx.Response) -> str:
+    if r.headers.get("content-type", "").startswith("application/json"):
+        try:
+            return str(r.json().get("error", ""))
+        except ValueError:
+            return ""
+    m = re.search(r'data-code="([^"]+)"', r.text)
+    return m.group(1) if m else ""
+
+
+def _login_redirect(r: httpx.Response, path: str) -> bool:
+    if r.status_code not in (302, 303):
+        return False
+    location = r.headers.get("location", "")
+    return location == f"/login?next={path}" or (path == "/" and location == "/login")
+
+
+def _hx_login(r: httpx.Response) -> bool:
+    return r.status_code == 401 or (r.headers.get("hx-redirect", "").startswith("/login")
+                                    and r.status_code < 300)
+
+
+def _describe(r: httpx.Response) -> str:
+    where = f" → {r.headers['location']}" if "location" in r.headers else ""
+    code = error_code(r)
+    return f"{r.status_code}{where}{f' [{code}]' if code else ''}"
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    routes: list[RouteCase]
+    problems: list[str] = field(default_factory=list)
+    pages: list[tuple[str, str, str]] = field(default_factory=list)  # (role, path, html)
+    gets: list[tuple[str, str, int, int]] = field(default_factory=list)  # (role, path, status, size)
+    requests: int = 0
+
+    def record(self, who: str, path: str, r: httpx.Response) -> None:
+        self.gets.append((who, path, r.status_code, len(r.content)))
+        if r.status_code == 200 and "text/html" in r.headers.get("content-type", ""):
+            self.pages.append((who, path, r.text))
+
+
+def _send(world: World, who: str, case: RouteCase, path: str, *, token: bool = True,
+          headers: dict[str, str] | None = None) -> httpx.Response:
+    kw: dict[str, Any] = {"headers": headers or {}}
+    if case.method in UNSAFE:
+        kw["data"] = {"_csrf_token": world.tokens[who]} if token else {}
+    if case.key in SESSION_ENDING and who != ANONYMOUS:
+        world.log_in(who)
+        kw["data"] = {"_csrf_token": world.tokens[who]} if token else {}
+        try:
+            return world.request(who, case.method, path, **kw)
+        finally:
+            world.log_in(who)
+    return world.request(who, case.method, path, **kw)
+
+
+@pytest.fixture(scope="module")
+def outcome(world: World) -> Outcome:
+    """Every route × every role once (anonymous three ways), in one pass over one office."""
+    out = Outcome(app_routes(world.app))
+    for case in out.routes:
+        allowed = ROWS.get(case.key)
+        if allowed is None:
+            continue  # reported by test_every_route_is_in_the_table
+        try:
+            path = _join(case, world.samples)[0]
+        except AssertionError as e:
+            out.problems.append(str(e))
+            continue
+        # refusals first (they must change nothing), then the roles let through
+        order = [ANONYMOUS, *[r for r in ROLES if r not in allowed], *[r for r in ROLES if r in allowed]]
+        if allowed is PUBLIC and case.method in UNSAFE:
+            order = [ANONYMOUS]  # posting the login form costs a password check (0.7 s) per caller
+        for who in order:
+            r = _send(world, who, case, path)
+            out.requests += 1
+            if r.status_code >= 500:
+                out.problems.append(f"{case.key} as {who}: server error {_describe(r)}")
+                continue
+            if allowed is PUBLIC:
+                continue  # a wrong login answers 401; anyone may try
+            if who in allowed:
+                if (r.status_code == 401 or _login_redirect(r, path)
+                        or (r.status_code == 403 and error_code(r) in ("http_403", "csrf_failed"))):
+                    out.problems.append(f"{case.key} as {who}: refused ({_describe(r)}), expected to be let "
+                                        "through")
+                elif case.method == "GET":
+                    out.record(who, path, r)
+            elif who == ANONYMOUS:
+                if not _login_redirect(r, path):
+                    out.problems.append(f"{case.key} as anonymous: {_describe(r)}, expected the login "
+                                        f"redirect to /login?next={path}")
+                hx = _send(world, who, case, path, headers={"HX-Request": "true"})
+                js = _send(world, who, case, path, headers={"Accept": "application/json"})
+                out.requests += 2
+                if not _hx_login(hx):
+                    out.problems.append(f"{case.key} as anonymous htmx: {_describe(hx)}, expected 401 or "
+                                        "HX-Redirect to the login page")
+                if not (js.status_code == 401 or _login_redirect(js, path)):
+                    out.problems.append(f"{case.key} as anonymous JSON client: {_describe(js)}, expected 401")
+            elif r.status_code != 403:
+                out.problems.append(f"{case.key} as {who}: {_describe(r)}, expected 403")
+    # the other samples of each GET page with a parameter: documents in every state, as each role
+    for case in out.routes:
+        allowed = ROWS.get(case.key, frozenset())
+        if case.method != "GET" or "{" not in case.template:
+            continue
+        with contextlib.suppress(AssertionError):
+            for path in _join(case, world.samples)[1:]:
+                for who in ROLES:
+                    if who in allowed:
+                        out.record(who, path, world.request(who, "GET", path))
+                        out.requests += 1
+    return out
+
+
+def test_every_route_is_in_the_table(world: World) -> None:
+    served = {c.key for c in app_routes(world.app)}
+    missing = sorted(served - ROWS.keys())
+    assert not missing, ("routes with no row in EXPECTED (decide who may use them): " + ", ".join(missing))
+
+
+def test_every_row_of_the_table_is_served(world: World) -> None:
+    served = {c.key for c in app_routes(world.app)}
+    stale = sorted(ROWS.keys() - served)
+    assert not stale, "rows of EXPECTED the app does not serve (renamed or removed?): " + ", ".join(stale)
+
+
+def test_every_route_answers_every_role_as_the_table_says(outcome: Outcome) -> None:
+    assert not outcome.problems, (f"{len(outcome.problems)} wrong answer(s) in {outcome.requests} requests:\n"
+                                  + "\n".join(outcome.problems))
+
+
+def test_every_state_changing_route_refuses_a_request_without_its_csrf_token(world: World,
+                                                                           outcome: Outcome) -> None:
+    problems = []
+    checked = 0
+    for case in outcome.routes:
+        allowed = ROWS.get(case.key, frozenset())
+        if case.method not in UNSAFE or not allowed:
+            continue
+        who = next(r for r in (*ROLES, ANONYMOUS) if r in allowed)
+        if who == ANONYMOUS:
+            world.log_in(ANONYMOUS)
+        path = _join(case, world.samples)[0]
+        for label, data in (("without a token", {}), ("with a forged token", {"_csrf_token": "0" * 64})):
+            r = world.request(who, case.method, path, data=data)
+            checked += 1
+            if r.status_code != 403 or error_code(r) != "csrf_failed":
+                problems.append(f"{case.key} as {who} {label}: {_describe(r)}, expected 403 [csrf_failed]")
+        # htmx sends the token in a header (base.html hx-headers); a wrong header is refused too
+        r = world.request(who, case.method, path, headers={"x-csrftoken": "0" * 64, "HX-Request": "true"})
+        checked += 1
+        if r.status_code != 403:
+            problems.append(f"{case.key} as {who} with a forged x-csrftoken header: {_describe(r)},"
+                            " expected 403")
+    assert checked, "no state-changing route found"
+    assert not problems, "\n".join(problems)
+
+
+class FormScanner(HTMLParser):
+    """Finds the forms that post and whether each carries the ``_csrf_token`` input."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[dict[str, Any]] = []
+        self.forms: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "form":
+            posts = a.get("method", "get").lower() == "post" or any(
+                k in a for k in ("hx-post", "hx-put", "hx-patch", "hx-delete"))
+            form = {"action": a.get("action") or a.get("hx-post") or "(this page)", "posts": posts,
+                    "csrf": False, "line": self.getpos()[0]}
+            self.stack.append(form)
+            self.forms.append(form)
+        elif tag == "input" and self.stack and a.get("name") == "_csrf_token" and a.get("value"):
+            self.stack[-1]["csrf"] = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.stack:
+            self.stack.pop()
+
+
+def test_every_form_that_posts_carries_the_csrf_token(world: World, outcome: Outcome) -> None:
+    problems = []
+    posting = 0
+    for who, path, html in outcome.pages:
+        scanner = FormScanner()
+        scanner.feed(html)
+        for form in scanner.forms:
+            if not form["posts"]:
+                continue
+            posting += 1
+            if not form["csrf"]:
+                problems.append(f"GET {path} as {who}: form → {form['action']} (line {form['line']}) has no "
+                                "_csrf_token input")
+    assert posting, "no form that posts was rendered"
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
+def test_every_page_renders_for_the_roles_it_lets_through(outcome: Outcome) -> None:
+    """A smoke test of every GET page, for each role it lets through and each sample (documents in
+    every state): no server error, and a 200 page has a body."""
+    assert outcome.gets
+    problems = [f"GET {path} as {who}: {status}" for who, path, status, size in outcome.gets
+                if status >= 500 or (status == 200 and size == 0)]
+    assert not problems, "\n".join(problems)
+
+
+def test_report_the_size_of_the_matrix(world: World, outcome: Outcome) -> None:
+    """Not a check: the figures for the record (run with -s to see them)."""
+    slowest = sorted(world.timings, reverse=True)[:8]
+    print(f"\nrole matrix: {len(outcome.routes)} routes × {len(ROLES) + 1} callers,"
+          f" {len(world.timings)} requests in {sum(t for t, _ in world.timings):.1f} s; slowest:")
+    for seconds, what in slowest:
+        print(f"  {seconds * 1000:7.0f} ms  {what}")
