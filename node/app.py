@@ -257,6 +257,8 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         diagnostics=node.diagnostics,
         registers=node.registers,
         office=node.office,
+        people=node.users,
+        scans=node.scans,
         reports=reports,
         lists=SqliteLists(node.db),
         link_status=node.link_status,

@@ -152,3 +152,22 @@ class User:
 
 class UserDirectory(Protocol):
     def get(self, user_id: int) -> User | None: ...
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit (phòng, ban) of the agency: documents are assigned to a unit or to a person."""
+
+    id: int
+    code: str
+    name: str
+
+
+class PeopleDirectory(Protocol):
+    """Who can be chosen in a form: leaders to present to, people and units to assign to."""
+
+    def active_users(self, role: Role | None = None) -> list[User]:
+        """Active accounts (holding ``role`` when given), by full name."""
+        ...
+
+    def units(self) -> list[Unit]: ...

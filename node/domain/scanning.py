@@ -147,3 +147,50 @@ class ScanStore(Protocol):
 
     def note_rejected(self, *, file_name: str, folder: str, code: str, message: str,
                       sha256: str | None, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class QueuedScan:
+    """A stored scan of incoming paper not yet registered as a văn bản đến (the số hóa queue).
+
+    ``fields`` are the prefilled values with their confidence, as
+    :meth:`node.domain.fields.ExtractedFields.as_dict` wrote them:
+    ``{"subject": {"value": …, "confidence": 0.9}, …}``.
+    """
+
+    id: int
+    file_name: str
+    received_at: str  # ISO time
+    pdf_sha256: str
+    pages: int
+    part: int
+    parts: int
+    ocr: bool
+    signed: bool
+    text: str
+    fields: dict[str, dict[str, Any]]
+    warnings: tuple[dict[str, str], ...]
+    state: str  # new | confirmed | discarded
+    doc_ref: str = ""  # the văn bản đến it became, once registered
+
+    def value(self, name: str) -> Any:
+        found = self.fields.get(name) or {}
+        return found.get("value")
+
+    def confidence(self, name: str) -> float:
+        found = self.fields.get(name) or {}
+        return float(found.get("confidence") or 0.0)
+
+
+class ScanQueue(Protocol):
+    """The read side of the số hóa page (``node.store.scans.SqliteScanStore``)."""
+
+    def queue(self, *, limit: int = 20, offset: int = 0) -> list[QueuedScan]:
+        """Scans of incoming paper still waiting to be registered, oldest first."""
+        ...
+
+    def count_queue(self) -> int: ...
+
+    def queued(self, scan_id: int) -> QueuedScan | None:
+        """One scan (registered or not), with the document it became."""
+        ...

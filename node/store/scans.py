@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database as SuDatabase
 
-from node.domain.scanning import SavedScan, ScanSubmission, TransientScanError, WarningCode
+from node.domain.scanning import QueuedScan, SavedScan, ScanSubmission, TransientScanError, WarningCode
 from node.store.audit import append_audit
 from node.store.blobs import BlobRef, BlobStore, record_blob
 from node.store.db import Database
@@ -165,6 +165,36 @@ class SqliteScanStore:
         if outcome is None:
             return self.db.query("SELECT * FROM scan_arrival ORDER BY id")
         return self.db.query("SELECT * FROM scan_arrival WHERE outcome = ? ORDER BY id", (outcome,))
+
+    # -- ScanQueue port (the số hóa page) -------------------------------------------------------
+    _QUEUED = ("SELECT s.id, f.file_name, f.received_at, s.pdf_sha256, s.pages, s.part, f.parts, s.ocr,"
+               " s.signed, s.text, s.fields, s.warnings, s.state,"
+               " (SELECT d.ref FROM doc_in d WHERE d.scan_id = s.id ORDER BY d.id LIMIT 1) AS doc_ref"
+               " FROM scan s JOIN scan_file f ON f.id = s.file_id")
+
+    def queue(self, *, limit: int = 20, offset: int = 0) -> list[QueuedScan]:
+        """Incoming-paper scans still 'new' (registering one marks it 'confirmed' in the same
+        transaction: node/store/documents.py), oldest first."""
+        rows = self.db.query(f"{self._QUEUED} WHERE s.state = 'new' AND f.purpose = 'incoming'"
+                             " ORDER BY s.id LIMIT ? OFFSET ?", (limit, offset))
+        return [self._queued(r) for r in rows]
+
+    def count_queue(self) -> int:
+        row = self.db.query_one("SELECT count(*) FROM scan s JOIN scan_file f ON f.id = s.file_id"
+                                " WHERE s.state = 'new' AND f.purpose = 'incoming'")
+        return int(row[0]) if row else 0
+
+    def queued(self, scan_id: int) -> QueuedScan | None:
+        row = self.db.query_one(f"{self._QUEUED} WHERE s.id = ?", (scan_id,))
+        return self._queued(row) if row else None
+
+    @staticmethod
+    def _queued(r: sqlite3.Row) -> QueuedScan:
+        return QueuedScan(id=r["id"], file_name=r["file_name"], received_at=r["received_at"],
+                          pdf_sha256=r["pdf_sha256"], pages=r["pages"], part=r["part"], parts=r["parts"],
+                          ocr=bool(r["ocr"]), signed=bool(r["signed"]), text=r["text"],
+                          fields=json.loads(r["fields"]), warnings=tuple(json.loads(r["warnings"])),
+                          state=r["state"], doc_ref=r["doc_ref"] or "")
 
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod

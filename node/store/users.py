@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlite_utils import Database as SuDatabase
 
-from node.domain.accounts import Role, User, UserLogin
+from node.domain.accounts import Role, Unit, User, UserLogin
 from node.domain.clock import Clock
 from node.store.audit import append_audit
 from node.store.db import Database
@@ -37,7 +37,7 @@ def create_user(db: SuDatabase, *, username: str, full_name: str, password_hash:
 
 
 class SqliteUserStore:
-    """Implements the domain's ``UserLogins`` and ``UserDirectory`` ports."""
+    """Implements the domain's ``UserLogins``, ``UserDirectory`` and ``PeopleDirectory`` ports."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -90,3 +90,21 @@ class SqliteUserStore:
 
     def exists(self, username: str) -> bool:
         return self.db.query_one("SELECT 1 FROM user WHERE username = ?", (username,)) is not None
+
+    def active_users(self, role: Role | None = None) -> list[User]:
+        sql = "SELECT id, username, full_name, title, unit_id FROM user WHERE active = 1"
+        params: tuple[str, ...] = ()
+        if role is not None:
+            sql += " AND id IN (SELECT user_id FROM user_role WHERE role = ?)"
+            params = (role.value,)
+        rows = self.db.query(sql + " ORDER BY full_name, username", params)
+        roles: dict[int, set[Role]] = {}
+        for r in self.db.query("SELECT user_id, role FROM user_role"):
+            roles.setdefault(r["user_id"], set()).add(Role(r["role"]))
+        return [User(id=r["id"], username=r["username"], full_name=r["full_name"], title=r["title"],
+                     unit_id=r["unit_id"], active=True, roles=frozenset(roles.get(r["id"], ())))
+                for r in rows]
+
+    def units(self) -> list[Unit]:
+        return [Unit(r["id"], r["code"], r["name"])
+                for r in self.db.query("SELECT id, code, name FROM unit ORDER BY name")]

@@ -23,7 +23,14 @@ from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
-from node.domain.accounts import LockoutPolicy, PasswordHasher, User, UserDirectory, UserLogins
+from node.domain.accounts import (
+    LockoutPolicy,
+    PasswordHasher,
+    PeopleDirectory,
+    User,
+    UserDirectory,
+    UserLogins,
+)
 from node.domain.admin import AccountAdmin
 from node.domain.calendar import HolidayStore
 from node.domain.clock import Clock
@@ -33,7 +40,21 @@ from node.domain.health import Check
 from node.domain.listing import DocumentLists
 from node.domain.numbering import RegisterBooks
 from node.domain.office import Office
-from node.web import admin, auth, diagnostics, dossiers, errors, outgoing, pages, registers, reports
+from node.domain.scanning import ScanQueue
+from node.web import (
+    admin,
+    auth,
+    diagnostics,
+    dossiers,
+    errors,
+    files,
+    incoming,
+    outgoing,
+    pages,
+    registers,
+    reports,
+    scans,
+)
 from node.web.auth import session_user
 from node.web.reports import ReportsPort
 from node.web.sessions import RotatingSessionConfig
@@ -78,6 +99,10 @@ class WebContext:
     holidays: HolidayStore | None = None
     # A hồ sơ as one PDF: cover page and the members' PDFs in time order (node.office.dossier_export).
     dossier_pdf: Callable[[Dossier, Sequence[tuple[DossierItem, bytes | None]]], bytes] | None = None
+    # Active people and units for the present / assign forms (node.store.users.SqliteUserStore).
+    people: PeopleDirectory | None = None
+    # The số hóa queue: stored scans not yet registered (node.store.scans.SqliteScanStore).
+    scans: ScanQueue | None = None
 
 
 def current_user(request: Request[Any, Any, Any]) -> User | None:
@@ -115,6 +140,9 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
             *diagnostics.handlers,
             *registers.handlers,
             *reports.handlers,
+            *incoming.handlers,
+            *files.handlers,
+            *scans.handlers,
             *outgoing.handlers,
             *dossiers.handlers,
             *admin.handlers,
