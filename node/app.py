@@ -44,6 +44,7 @@ from node.store.holidays import SqliteHolidays
 from node.store.lists import SqliteLists
 from node.store.registers import SqliteRegisters
 from node.store.scans import SqliteScanStore
+from node.store.search import SqliteSearchIndex
 from node.store.users import SqliteUserStore
 from node.sync.engine import Supervisor, SyncEngine, read_axis_secret
 from node.web.app import WebContext, build_web_app
@@ -261,6 +262,7 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         scans=node.scans,
         reports=reports,
         lists=SqliteLists(node.db),
+        search=SqliteSearchIndex(node.db),
         link_status=node.link_status,
         accounts=SqliteAccountAdmin(node.db, node.clock),
         holidays=SqliteHolidays(node.db),

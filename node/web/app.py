@@ -37,7 +37,7 @@ from node.domain.clock import Clock
 from node.domain.dossier import Dossier, DossierItem
 from node.domain.exchange import ExchangeStatus
 from node.domain.health import Check
-from node.domain.listing import DocumentLists
+from node.domain.listing import DocumentLists, DocumentSearch
 from node.domain.numbering import RegisterBooks
 from node.domain.office import Office
 from node.domain.scanning import ScanQueue
@@ -55,6 +55,7 @@ from node.web import (
     reports,
     scans,
 )
+from node.web import search as search_page
 from node.web.auth import session_user
 from node.web.reports import ReportsPort
 from node.web.sessions import RotatingSessionConfig
@@ -91,6 +92,8 @@ class WebContext:
     office: Office | None = None
     # Lists, "việc của tôi" and the dashboard counts (node.store.lists.SqliteLists).
     lists: DocumentLists | None = None
+    # Search over văn bản đến / đi, scans and hồ sơ (node.store.search.SqliteSearchIndex).
+    search: DocumentSearch | None = None
     # The axis link and the outbox queue, cached a few seconds: the outage banner on every page.
     link_status: Callable[[], ExchangeStatus] | None = None
     # Accounts and units of the admin pages (node.store.users.SqliteAccountAdmin).
@@ -145,6 +148,7 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
             *scans.handlers,
             *outgoing.handlers,
             *dossiers.handlers,
+            *search_page.handlers,
             *admin.handlers,
             *ctx.extra_handlers,
             create_static_files_router(path="/static", directories=[HERE / "static"], name="static",
