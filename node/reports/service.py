@@ -7,10 +7,9 @@ report as a file (PDF from the same partial templates, XLSX and CSV from the sam
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -232,10 +231,3 @@ def _filename(ctx: dict[str, Any]) -> str:
         return f"bao-cao-gui-nhan_{ctx['period'].key}"
     return f"qua-han_{ctx['overdue'].as_of}"
 
-
-def safe_filename(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
-
-
-def when(at: datetime) -> str:
-    return f"{at:%H:%M} {vn(vn_date(at))}"

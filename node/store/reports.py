@@ -80,10 +80,6 @@ class SqliteReports:
         rows = self.db.query(sql + " ORDER BY number_year, id", tuple(params))
         return [decode(OutgoingDocument, r[0]) for r in rows]
 
-    def replies(self, refs: list[str]) -> dict[str, str]:
-        """Incoming ref → số, ký hiệu of the outgoing answer, where one is recorded (none yet)."""
-        return {}
-
     def registers(self, kind: str) -> list[tuple[str, str]]:
         """(code, name) of the registers of a kind ('den' / 'di')."""
         return [(r[0], r[1]) for r in self.db.query(
