@@ -392,3 +392,29 @@ def test_scan_queue_registers_a_paper_document(site: Site, tmp_path: Path) -> No
     site.login("chuyenvien")
     assert site.client.get("/so-hoa").status_code == 403
     assert site.post(clerk, f"/so-hoa/{two}/vao-so").status_code == 403
+
+
+def test_unit_lead_works_and_others_are_refused(site: Site) -> None:
+    doc_id = site.receive("Về việc giao cho phòng Tư pháp")
+    ref = f"in:{doc_id}"
+    clerk_actor = Actor("vanthu", frozenset({Role.CLERK}), "Trần Thị Văn Thư")
+    site.office.accept(ref, clerk_actor, integrity_ok=True)
+    site.office.present(ref, "lanhdao", clerk_actor)
+    leader = site.login("lanhdao")
+    r = site.post(leader, f"/van-ban-den/{doc_id}/phan-cong", chu_tri="unit:2", phoi_hop="user:chuyenvien",
+                  han="2026-12-04")
+    assert r.status_code == 303, r.text[:1500]
+
+    outsider = site.login("chuyenvien")  # phối hợp only: sees it in her work, cannot report progress
+    mine = site.client.get("/viec-cua-toi").text
+    assert f'data-ref="in:{doc_id}"' in mine and "Phối hợp" in mine
+    assert 'data-action="xu-ly"' not in site.client.get(f"/van-ban-den/{doc_id}").text
+    r = site.post(outsider, f"/van-ban-den/{doc_id}/xu-ly")
+    assert r.status_code == 403 and "Chỉ người/đơn vị chủ trì hoặc lãnh đạo" in r.text
+    assert site.state(doc_id) == "assigned"
+
+    member = site.login("chuyenvien2")  # a member of the lead unit
+    mine = site.client.get("/viec-cua-toi").text
+    assert f'data-ref="in:{doc_id}"' in mine and "Chủ trì" in mine and "(đơn vị)" in mine
+    assert site.post(member, f"/van-ban-den/{doc_id}/hoan-thanh", ket_qua="Xong").status_code == 303
+    assert site.state(doc_id) == "done"
