@@ -85,7 +85,8 @@ def sync_status(state: CliState, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the pass's figures as JSON.")
 @pass_state
 def sync_once(state: CliState, as_json: bool) -> None:
-    """One pass: send what is due, fetch and acknowledge what waits, queue automatic statuses."""
+    """One pass: send what is due, fetch and acknowledge what waits, queue automatic statuses,
+    then take the stored packages in (văn bản đến, delivery statuses, recalls, updates)."""
     node = open_node(state.config())
     try:
         engine = open_sync(node)
@@ -93,6 +94,9 @@ def sync_once(state: CliState, as_json: bool) -> None:
             result = engine.once().as_dict()
         finally:
             engine.close()
+        taken = node.intake().run_once()
+        result.update(taken_in=taken.documents, statuses=taken.statuses, recalls=taken.recalls,
+                      updates=taken.updates, intake_failed=taken.failed)
     finally:
         node.close()
     if as_json:
@@ -113,12 +117,14 @@ def sync_run(state: CliState) -> None:
     engine, supervisor = sync_supervisor(node, heartbeat)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stop_event.set())
     supervisor.start()
+    stop_intake = node.intake().start(every=node.config.axis.relay_idle_seconds)
     try:
         while not supervisor.stop_event.wait(1.0):
             pass
     except KeyboardInterrupt:
         pass
     finally:
+        stop_intake()
         supervisor.stop()
         engine.close()
         heartbeat.stop()
