@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from node.domain.text import fold, squash
 from node.store.db import Database
 
@@ -24,4 +26,9 @@ def issuer_names(db: Database, text: str) -> list[str]:
         " SELECT (SELECT min(issuer_name) FROM doc_in WHERE issuer_name > n.name) FROM n"
         " WHERE n.name IS NOT NULL)"
         " SELECT name FROM n WHERE name IS NOT NULL")
-    return [r[0] for r in rows if needle in fold(r[0])][:MAX_ISSUER_NAMES]
+    return [r[0] for r in rows if needle in _folded(r[0])][:MAX_ISSUER_NAMES]
+
+
+@lru_cache(maxsize=8192)
+def _folded(name: str) -> str:
+    return fold(name)

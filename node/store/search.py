@@ -63,24 +63,23 @@ def match_expression(query: str) -> str | None:
     return " ".join(quoted)
 
 
-def snippet(body: str, query: str, width: int = 160) -> str:
-    """A piece of the original text around the first matching word (folding keeps positions)."""
-    text = squash(body)
-    folded = fold(text)
-    tokens = _TOKEN.findall(fold(query))
+def snippet(body: str, query: str, width: int = 160, folded: str | None = None) -> str:
+    """A piece of the original text around the first matching word (folding keeps positions);
+    ``folded`` is ``fold(body)`` when the caller has it (the index keeps it)."""
+    folded = fold(body) if folded is None else folded
     pos = -1
-    if len(folded) == len(text):
-        for t in tokens:
+    if len(folded) == len(body):
+        for t in query_tokens(query):
             m = re.search(r"\b" + re.escape(t), folded)
             if m:
                 pos = m.start()
                 break
     start = max(0, pos - width // 3) if pos >= 0 else 0
-    piece = text[start:start + width]
-    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+    piece = squash(body[start:start + width])
+    return ("…" if start else "") + piece + ("…" if start + width < len(body) else "")
 
 
-_HIT_SQL = ("SELECT d.id, d.kind, d.ref, d.title, d.body, d.updated_at,"
+_HIT_SQL = ("SELECT d.id, d.kind, d.ref, d.title, d.body, d.body_fold, d.updated_at,"
             " coalesce(i.type_name, o.type_name, '') AS type_name, coalesce(i.code, o.code, '') AS code,"
             " coalesce(i.issuer_name, '') AS issuer_name, coalesce(i.state, o.state, '') AS state,"
             " coalesce(i.received_at, o.created_at, d.updated_at) AS at"
@@ -274,8 +273,8 @@ class SqliteSearchIndex:
         ids = [i for i, _ in page]
         found = {int(r["id"]): r for r in self.db.query(_HIT_SQL.format(ids=", ".join("?" * len(ids))),
                                                         tuple(ids))}
-        return [SearchHit(r["kind"], r["ref"], r["title"], snippet(r["body"], query), score,
-                          type_name=r["type_name"], code=r["code"], issuer_name=r["issuer_name"],
+        return [SearchHit(r["kind"], r["ref"], r["title"], snippet(r["body"], query, folded=r["body_fold"]),
+                          score, type_name=r["type_name"], code=r["code"], issuer_name=r["issuer_name"],
                           state=r["state"], day=(r["at"] or "")[:10])
                 for i, score in page if (r := found.get(i)) is not None]
 
