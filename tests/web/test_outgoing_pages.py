@@ -19,6 +19,7 @@ from litestar.testing import TestClient
 from node.app import create_app, open_node
 from node.config import Config
 from node.domain.accounts import Role
+from node.domain.documents import StatusCode
 from node.domain.exchange import AgencyEntry
 from node.signing.sample import DraftSpec, make_draft
 from node.signing.softhsm import DemoToken
@@ -128,6 +129,17 @@ def _error(html: str) -> str:
     return m.group(1)
 
 
+def _report(site: Site, document_id: str, code: StatusCode, description: str) -> None:
+    """A status package from B arrived (what the intake does with it)."""
+    node = open_node(site.config)
+    try:
+        got = node.office.status_arrived(document_id, B[0], code, description,
+                                         find=node.docs.outgoing_by_document_id)
+        assert got is not None
+    finally:
+        node.close()
+
+
 def _ok(site: Site, doc_id: int, action: str, data: dict[str, object] | None = None) -> str:
     r = site.post(f"/van-ban-di/{doc_id}/{action}", data)
     assert r.status_code == 303, (action, r.status_code, r.text[:3000])
@@ -210,19 +222,28 @@ def test_giay_moi_from_draft_to_recall_through_the_forms(site: Site) -> None:
     listing = site.client.get("/van-ban-di?trang_thai=published")
     assert listing.status_code == 200 and f'data-ref="out:{doc_id}"' in listing.text
 
+    _report(site, doc_row["document_id"], StatusCode.ACCEPTED, "")  # B's clerk accepted it
+    page = _page(site, doc_id)
+    assert f'data-recipient="{B[0]}" data-delivery="03"' in page and "Đã tiếp nhận" in page
+
     page = _ok(site, doc_id, "thu-hoi", {"ly_do": "Ban hành nhầm nơi nhận"})
     assert _state(page) == "recalled" and "Ban hành nhầm nơi nhận" in page
     assert ACTION_RE.findall(page) == []  # frozen: no more actions
     events = re.findall(r'data-event="([a-z_.]+)"', page)
-    steps = ("draft", "review", "comment", "submit", "sign", "number", "seal", "publish", "update", "recall")
+    steps = ("draft", "review", "comment", "submit", "sign", "number", "seal", "publish", "update", "status",
+             "recall")
     assert events == [f"outgoing.{e}" for e in steps], events
+    _report(site, doc_row["document_id"], StatusCode.CHANGE_REFUSED, "Văn bản đã được thực hiện")
+    page = _page(site, doc_id)
+    assert 'data-recall-reply="16">Từ chối thu hồi: Văn bản đã được thực hiện<' in page
+    assert "<strong>Nơi nhận báo trạng thái</strong>" in page and "Từ chối thu hồi; Từ: " in page
     again = site.post(f"/van-ban-di/{doc_id}/phat-hanh")
     assert again.status_code == 409 and "khóa" in _error(again.text)
     db = site.db()
     try:
-        states = {r["state"] for r in db.query("SELECT state FROM axis_outbox WHERE kind = 'edoc'"
-                                               " AND document_id = ?", (doc_row["document_id"],))}
-        assert "queued" not in states  # cancelled before the axis took it
+        recalls = db.query("SELECT recipient_code FROM axis_outbox WHERE document_id = ? AND subject LIKE"
+                           " '[Thu hồi]%'", (doc_row["document_id"],))
+        assert [r["recipient_code"] for r in recalls] == [B[0]]  # the recall (13) to the office that has it
     finally:
         db.close()
 
