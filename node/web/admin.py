@@ -67,6 +67,11 @@ def _text(form: FormMultiDict, key: str) -> str:
     return str(form.get(key) or "").strip()
 
 
+def _all(form: FormMultiDict, key: str) -> list[str]:
+    """Every value of a repeated field (ticked checkboxes); none ticked: an empty list."""
+    return [str(v) for v in form.getall(key, [])]
+
+
 def _unit_id(form: FormMultiDict) -> int | None:
     raw = _text(form, "don_vi")
     if not raw:
@@ -103,7 +108,7 @@ def _users_page(request: Request[Any, Any, Any], *, error: str | None = None, st
     return Template("admin/users.html", status_code=status, headers=NO_STORE, context={
         "users": accounts.list_users(), "units": units, "unit_names": {u.id: u.name for u in units},
         "roles": ROLE_LABELS, "error": error, "flash": _flash(request), "password": password,
-        "form": form or {}, "form_roles": form.getall("vai_tro") if form else [],
+        "form": form or {}, "form_roles": _all(form, "vai_tro") if form else [],
         "me": _actor(request)})
 
 
@@ -122,7 +127,7 @@ async def user_add(request: Request[Any, Any, Any]) -> Template:
     accounts = _accounts(request)
 
     def work() -> tuple[str, str]:
-        account = new_account(_text(form, "ten_dang_nhap"), _text(form, "ho_ten"), form.getall("vai_tro"),
+        account = new_account(_text(form, "ten_dang_nhap"), _text(form, "ho_ten"), _all(form, "vai_tro"),
                               title=_text(form, "chuc_vu"), unit_id=_unit_id(form))
         if accounts.exists(account.username):
             raise AdminError(f"Tên đăng nhập “{account.username}” đã có.", code="user_exists")
@@ -148,7 +153,7 @@ async def user_edit(request: Request[Any, Any, Any], user_id: FromPath[int]) -> 
         if user is None:
             raise AdminError("Không có tài khoản này.", code="user_not_found")
         full_name = " ".join(_text(form, "ho_ten").split()) or user.full_name
-        accounts.update_account(user_id, roles=parse_roles(form.getall("vai_tro")), unit_id=_unit_id(form),
+        accounts.update_account(user_id, roles=parse_roles(_all(form, "vai_tro")), unit_id=_unit_id(form),
                                 title=" ".join(_text(form, "chuc_vu").split()), full_name=full_name,
                                 now=ctx.clock.now(), actor=_actor(request))
 
