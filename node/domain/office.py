@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from node.domain import dossier as dossiers
 from node.domain import incoming, meetings, outgoing
 from node.domain.accounts import Role
-from node.domain.categories import CategoryTable
+from node.domain.categories import CategoryTable, TypeRule
 from node.domain.clock import Clock
 from node.domain.documents import (
     Actor,
@@ -103,6 +103,19 @@ class DocumentRepository(DocumentKeyIndex, Protocol):
     def dossiers_of(self, doc_ref: str) -> list[FileCode]: ...
 
     def list_dossiers(self, year: int | None = None) -> list[Dossier]: ...
+
+    # the dashboard and the admin pages
+    def notifications_for(self, targets: Sequence[str], *, limit: int = 20,
+                          unread_only: bool = False) -> Sequence[Any]:
+        """Rows (``id``, ``target``, ``message``, ``document_ref``, ``created_at``, ``read_at``),
+        newest first."""
+        ...
+
+    def mark_read(self, ids: Sequence[int], *, at: datetime) -> None: ...
+
+    def meetings(self, *, since: datetime) -> list[Meeting]: ...
+
+    def save_type_rule(self, type_name: str, rule: TypeRule, *, actor: str, at: datetime) -> None: ...
 
 
 class RegisterList(Protocol):
