@@ -13,13 +13,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from node.domain.accounts import Role, User
+from node.domain.accounts import Role, Unit, User
 from node.domain.errors import DomainError
-
-if TYPE_CHECKING:  # the unit record of node.domain.accounts
-    from node.domain.accounts import Unit
 
 
 class AdminError(DomainError):
