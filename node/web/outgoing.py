@@ -147,6 +147,8 @@ def _text(form: FormMultiDict, name: str) -> str:
 
 
 def _status_of(error: Exception) -> int:
+    if getattr(error, "code", "") == "not_permitted":  # the role (or person) may not: as incoming pages
+        return 403
     return 409 if isinstance(error, IllegalTransition | DocumentFrozen) else 400
 
 
