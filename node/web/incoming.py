@@ -285,7 +285,8 @@ def _integrity_ok(office: Office, doc: IncomingDocument) -> bool:
     return bool(reports) and all(bool(r.get("ok")) for r in reports)
 
 
-def history_rows(office: Office, ref: str, names: dict[str, str]) -> list[dict[str, Any]]:
+def history_rows(office: Office, ref: str, names: dict[str, str],
+                 units: dict[str, str] | None = None) -> list[dict[str, Any]]:
     out = []
     for row in office.docs.history(ref):
         try:
@@ -299,8 +300,10 @@ def history_rows(office: Office, ref: str, names: dict[str, str]) -> list[dict[s
                 continue
             if key == "channel":
                 value = CHANNEL_VI.get(str(value), value)
-            if key == "to":
-                value = names.get(str(value), value)
+            if key in ("to", "lead"):
+                value = names.get(str(value)) or (units or {}).get(str(value)) or value
+            if key == "cooperating" and isinstance(value, list):
+                value = [names.get(str(v)) or (units or {}).get(str(v)) or v for v in value]
             if isinstance(value, list):
                 value = ", ".join(str(v) for v in value)
             parts.append(f"{label}: {value}")
@@ -313,8 +316,9 @@ def history_rows(office: Office, ref: str, names: dict[str, str]) -> list[dict[s
 def _names(people: PeopleDirectory | None) -> tuple[list[User], dict[str, str], dict[str, str]]:
     if people is None:
         return [], {}, {}
-    users = people.active_users()
-    return users, {u.username: u.full_name for u in users}, {str(u.id): u.name for u in people.units()}
+    everyone = people.active_users()
+    users = [u for u in everyone if u.has_any(Role.CLERK, Role.LEADER, Role.SPECIALIST)]  # not admin-only
+    return users, {u.username: u.full_name for u in everyone}, {str(u.id): u.name for u in people.units()}
 
 
 def allowed_actions(doc: IncomingDocument, actor: Actor) -> set[str]:
@@ -357,7 +361,7 @@ def detail_context(request: Request[Any, Any, Any], doc_id: int) -> dict[str, An
     ok = request.query_params.get("ok") or ""
     return {
         "doc": doc, "id": doc_id, "actor": actor, "actions": actions, "sha": sha,
-        "signatures": signature_panel(office, doc), "history": history_rows(office, doc.ref, names),
+        "signatures": signature_panel(office, doc), "history": history_rows(office, doc.ref, names, units),
         "deadline": doc_deadline(doc, cal, now=now), "assignees": assignee_deadlines(doc, cal, now=now),
         "registers": registers, "leaders": [u for u in users if Role.LEADER in u.roles],
         "users": users, "units": units, "names": names, "dossiers": dossiers, "filed": filed,
