@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from node.config import config_from_dict, load_config
 from node.domain.clock import FixedClock
 from node.domain.health import Level
 from node.store.heartbeat import FileHeartbeat, WorkerBeat, heartbeat_dir, read_heartbeats
+from node.sync.engine import Supervisor
 from tests.conftest import run_cli
 from tests.support.exchange import ROOT, VANTHU, A, HubHandle, make_hub, node_config, write_toml
 from tests.support.servers import ServerProcess, free_port
@@ -25,7 +27,7 @@ FAST = {"poll_seconds": 0.5, "relay_idle_seconds": 0.2, "probe_seconds": 0.5, "b
         "request_timeout_seconds": 1.0}
 
 
-def wait_for_beats(directory: Path, names: set[str], after: datetime, timeout: float = 15) -> None:
+def wait_for_beats(directory: Path, names: set[str], after: datetime, timeout: float = 30) -> None:
     """Until each named worker has beaten after ``after`` (a pass, not just its start record)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -125,3 +127,32 @@ def test_file_heartbeat_throttles_and_ignores_beats_after_stop(tmp_path: Path) -
     assert got.stopped_at == NOW + timedelta(seconds=10) and got.beat_at == NOW + timedelta(seconds=10)
     (tmp_path / "run" / "junk.heartbeat.json").write_text("{not json")
     assert set(read_heartbeats(tmp_path / "run")) == {"sync-relay"}
+
+
+def test_a_crashed_sync_worker_shows_yellow_with_its_error(tmp_path: Path) -> None:
+    """The supervisor records each crash in the heartbeat file; the restarted worker beats again."""
+    config = config_from_dict(node_config(tmp_path, *A, "http://127.0.0.1:9", tmp_path / "s", **FAST))
+    hb = FileHeartbeat(heartbeat_dir(config.data_dir), FixedClock(NOW), min_interval=0)
+    calls: list[int] = []
+
+    def flaky(stop: threading.Event) -> None:
+        calls.append(1)
+        hb.beat("sync-relay")
+        if len(calls) < 3:
+            raise RuntimeError("hỏng")
+        stop.wait()
+
+    for name in ("sync-relay", "sync-inbox", "sync-monitor"):
+        hb.start(name, stale_after=timedelta(minutes=5))
+    supervisor = Supervisor({"sync-relay": flaky}, backoff_cap=0.05, heartbeat=hb)
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        supervisor.stop()
+    beats = read_heartbeats(heartbeat_dir(config.data_dir))
+    assert beats["sync-relay"].restarts == 2 and beats["sync-relay"].last_error == "RuntimeError: hỏng"
+    check = diagnostics.workers_check(config, beats, NOW + timedelta(minutes=1))
+    assert check.level is Level.YELLOW and "gửi gói tin đã tự khởi động lại 2 lần" in check.message
