@@ -362,7 +362,7 @@ def test_provisioned_offices_serve_pass_doctor_and_exchange_through_a_real_hub(t
                 node1.exchange.enqueue(package, data, actor="test")
             finally:
                 node1.close()
-            deadline = time.monotonic() + 30  # generous for a loaded machine; it takes ~2 s
+            deadline = time.monotonic() + 30  # generous: the machine may be loaded
             while time.monotonic() < deadline:
                 received = rows(cfg1, "SELECT document_id FROM axis_inbox WHERE kind = 'edoc'")
                 out = rows(cfg1, "SELECT state FROM axis_outbox WHERE kind = 'edoc'")
