@@ -172,6 +172,7 @@ class QueuedScan:
     warnings: tuple[dict[str, str], ...]
     state: str  # new | confirmed | discarded
     doc_ref: str = ""  # the văn bản đến it became, once registered
+    purpose: str = "incoming"  # incoming paper, or the copy (bản lưu) of an outgoing paper original
 
     def value(self, name: str) -> Any:
         found = self.fields.get(name) or {}

@@ -168,7 +168,7 @@ class SqliteScanStore:
 
     # -- ScanQueue port (the số hóa page) -------------------------------------------------------
     _QUEUED = ("SELECT s.id, f.file_name, f.received_at, s.pdf_sha256, s.pages, s.part, f.parts, s.ocr,"
-               " s.signed, s.text, s.fields, s.warnings, s.state,"
+               " s.signed, s.text, s.fields, s.warnings, s.state, f.purpose,"
                " (SELECT d.ref FROM doc_in d WHERE d.scan_id = s.id ORDER BY d.id LIMIT 1) AS doc_ref"
                " FROM scan s JOIN scan_file f ON f.id = s.file_id")
 
@@ -194,7 +194,7 @@ class SqliteScanStore:
                           pdf_sha256=r["pdf_sha256"], pages=r["pages"], part=r["part"], parts=r["parts"],
                           ocr=bool(r["ocr"]), signed=bool(r["signed"]), text=r["text"],
                           fields=json.loads(r["fields"]), warnings=tuple(json.loads(r["warnings"])),
-                          state=r["state"], doc_ref=r["doc_ref"] or "")
+                          state=r["state"], doc_ref=r["doc_ref"] or "", purpose=r["purpose"])
 
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod

@@ -354,8 +354,9 @@ def detail_context(request: Request[Any, Any, Any], doc_id: int) -> dict[str, An
     actions = allowed_actions(doc, actor)
     registers = [r for r in office.registers.list_registers()
                  if r.kind is RegisterKind.INCOMING and r.active and r.secret == doc.meta.secret]
-    dossiers = [d for d in office.docs.list_dossiers() if d.state.value == "open"] \
-        if "lap-ho-so" in actions else []
+    year = now.astimezone(VN_TZ).year  # this year's hồ sơ, and last year's for late January filing
+    dossiers = [d for y in (year, year - 1) for d in office.docs.list_dossiers(y)
+                if d.state.value == "open"] if "lap-ho-so" in actions else []
     filed = [str(c) for c in office.docs.dossiers_of(doc.ref)]
     sha = doc.blobs[0] if doc.blobs and not doc.content_destroyed else ""
     ok = request.query_params.get("ok") or ""

@@ -208,6 +208,9 @@ def _register(request: Request[Any, Any, Any], scan: QueuedScan, form: FormMulti
     """Register the scan; accept it into the register too unless unticked. (doc id, accepted)."""
     office = office_of(request)
     actor = actor_of(request)
+    if scan.purpose != "incoming":
+        raise InvalidInput("Bản quét này là bản lưu của văn bản đi, không vào sổ văn bản đến.",
+                           code="scan_not_incoming")
     meta = metadata_from(form)
     if not meta.issuer.name:
         raise InvalidInput("Chưa có cơ quan ban hành.", code="issuer_missing")

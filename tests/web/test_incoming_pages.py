@@ -328,7 +328,8 @@ def test_recall_destroys_content_keeps_metadata(site: Site) -> None:
     assert r.status_code == 409 and "Không có yêu cầu thu hồi đang chờ xử lý" in r.text
 
 
-def _scan(site: Site, tmp_path: Path, subject: str, confidence: float = 0.92) -> int:
+def _scan(site: Site, tmp_path: Path, subject: str, confidence: float = 0.92,
+          purpose: ScanPurpose = ScanPurpose.INCOMING) -> int:
     pdf = blank_pdf(subject)
     path = tmp_path / f"{hashlib.sha256(subject.encode()).hexdigest()[:8]}.pdf"
     path.write_bytes(pdf)
@@ -339,7 +340,7 @@ def _scan(site: Site, tmp_path: Path, subject: str, confidence: float = 0.92) ->
                     fields=fields, ocr=True, signed=False, dpi=300)
     sub = ScanSubmission(original=path, original_sha256=hashlib.sha256(pdf).hexdigest(),
                          media_type="application/pdf", file_name=path.name, folder="den",
-                         purpose=ScanPurpose.INCOMING, parts=(part,))
+                         purpose=purpose, parts=(part,))
     saved = site.client.app.state.ctx.scans.save(sub, now=T0)
     return int(saved.scan_ids[0])
 
@@ -388,6 +389,11 @@ def test_scan_queue_registers_a_paper_document(site: Site, tmp_path: Path) -> No
     assert r.headers["location"].endswith("?ok=vao-so-chua-tiep-nhan")
     doc2 = site.office.docs.incoming.get("in:" + r.headers["location"].split("/")[-1].split("?")[0])
     assert doc2 is not None and doc2.state is IncomingState.RECEIVED and doc2.meta.priority is Priority.URGENT
+
+    copy = _scan(site, tmp_path, "Bản lưu quyết định", purpose=ScanPurpose.COPY)  # not incoming paper
+    assert f'data-scan="{copy}"' not in site.client.get("/so-hoa").text
+    r = site.post(clerk, f"/so-hoa/{copy}/vao-so", trich_yeu="Bản lưu", co_quan="UBND phường Một")
+    assert r.status_code == 400 and "bản lưu của văn bản đi" in r.text
 
     site.login("chuyenvien")
     assert site.client.get("/so-hoa").status_code == 403
