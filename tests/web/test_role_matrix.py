@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
@@ -77,13 +78,20 @@ PUBLIC = frozenset({ANONYMOUS, *ROLES})
 
 
 def office(*roles: str) -> frozenset[str]:
-    """Roles of the office plus the admin: ``requires()`` lets admins through every guard (node/web/auth.py).
-    For workflow steps the domain then refuses the admin by role (``require_role``) — an answer, not a
-    guard refusal."""
+    """Pages of the office and actions the domain keeps open to everyone in it (comments, hồ sơ): the
+    admin too — ``requires()`` lets admins through every guard (node/web/auth.py)."""
     return frozenset({*roles, ADMIN})
 
 
+def only(*roles: str) -> frozenset[str]:
+    """Official acts the rules reserve to a role (NĐ 30: văn thư numbers, registers and publishes;
+    lãnh đạo assigns and signs): not the admin. The quản trị account administers the system (R15);
+    the domain's ``require_role`` does not count it as a văn thư or lãnh đạo, and neither may a route."""
+    return frozenset(roles)
+
+
 EVERYONE = office(CLERK, LEADER, SPECIALIST)  # every logged-in user
+STAFF = only(CLERK, LEADER, SPECIALIST)  # the office's people, not the admin
 ADMIN_ONLY = frozenset({ADMIN})
 
 # Method + route template (path parameters without their types) → the roles the route lets through.
@@ -103,7 +111,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     # -- sổ đăng ký: văn thư keeps the registers, lãnh đạo reads them; numbers for paper by văn thư
     "GET /so-dang-ky": office(CLERK, LEADER),
     "GET /so-dang-ky/{code}": office(CLERK, LEADER),
-    "POST /so-dang-ky/{code}/lay-so": office(CLERK),
+    "POST /so-dang-ky/{code}/lay-so": only(CLERK),
     # -- báo cáo ---------------------------------------------------------------------------------
     "GET /bao-cao": office(CLERK, LEADER),
     "GET /bao-cao/{report}": office(CLERK, LEADER),
@@ -111,15 +119,16 @@ EXPECTED: dict[str, frozenset[str]] = {
     # -- văn bản đến ----------------------------------------------------------------------------
     "GET /van-ban-den": EVERYONE,
     "GET /van-ban-den/{id}": EVERYONE,
-    "POST /van-ban-den/{id}/tiep-nhan": office(CLERK),
-    "POST /van-ban-den/{id}/tu-choi": office(CLERK),
-    "POST /van-ban-den/{id}/trinh": office(CLERK),
-    "POST /van-ban-den/{id}/phan-cong": office(LEADER),
-    # the lead (any person or unit member) or a leader: the domain decides per document
-    "POST /van-ban-den/{id}/xu-ly": EVERYONE,
-    "POST /van-ban-den/{id}/hoan-thanh": EVERYONE,
-    "POST /van-ban-den/{id}/dong-y-thu-hoi": office(CLERK),
-    "POST /van-ban-den/{id}/tu-choi-thu-hoi": office(CLERK),
+    "POST /van-ban-den/{id}/tiep-nhan": only(CLERK),
+    "POST /van-ban-den/{id}/tu-choi": only(CLERK),
+    "POST /van-ban-den/{id}/trinh": only(CLERK),
+    "POST /van-ban-den/{id}/phan-cong": only(LEADER),
+    # the lead or a leader, the domain decides per document; the lead is any person the leader picks
+    # (the picker lists every active user, văn thư included) or a member of the lead unit
+    "POST /van-ban-den/{id}/xu-ly": STAFF,
+    "POST /van-ban-den/{id}/hoan-thanh": STAFF,
+    "POST /van-ban-den/{id}/dong-y-thu-hoi": only(CLERK),
+    "POST /van-ban-den/{id}/tu-choi-thu-hoi": only(CLERK),
     # whoever handles the work files it (NĐ 30/2020 Điều 28–29)
     "POST /van-ban-den/{id}/lap-ho-so": EVERYONE,
     "GET /viec-cua-toi": EVERYONE,
@@ -131,22 +140,22 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /so-hoa/{scan_id}": EVERYONE,
     "GET /so-hoa/{scan_id}/anh.png": EVERYONE,
     "GET /so-hoa/{scan_id}/vao-so": office(CLERK),
-    "POST /so-hoa/{scan_id}/vao-so": office(CLERK),
+    "POST /so-hoa/{scan_id}/vao-so": only(CLERK),
     # -- văn bản đi -----------------------------------------------------------------------------
     "GET /van-ban-di": EVERYONE,
     "GET /van-ban-di/moi": EVERYONE,
-    "POST /van-ban-di/moi": EVERYONE,
+    "POST /van-ban-di/moi": STAFF,  # drafting: văn thư, lãnh đạo, chuyên viên (outgoing.create_draft)
     "GET /van-ban-di/{id}": EVERYONE,
     "POST /van-ban-di/{id}/gop-y": EVERYONE,
     "POST /van-ban-di/{id}/y-kien": EVERYONE,
-    "POST /van-ban-di/{id}/trinh-ky": EVERYONE,  # the author or a leader (domain)
-    "POST /van-ban-di/{id}/tra-lai": office(LEADER),
-    "POST /van-ban-di/{id}/ky": office(LEADER),
-    "POST /van-ban-di/{id}/cap-so": office(CLERK),
-    "POST /van-ban-di/{id}/ky-so-co-quan": office(CLERK),
-    "POST /van-ban-di/{id}/phat-hanh": office(CLERK),
-    "POST /van-ban-di/{id}/thu-hoi": office(CLERK, LEADER),
-    "POST /van-ban-di/{id}/doi-lich-hop": office(CLERK),
+    "POST /van-ban-di/{id}/trinh-ky": STAFF,  # the author or a leader (the domain decides)
+    "POST /van-ban-di/{id}/tra-lai": only(LEADER),
+    "POST /van-ban-di/{id}/ky": only(LEADER),
+    "POST /van-ban-di/{id}/cap-so": only(CLERK),
+    "POST /van-ban-di/{id}/ky-so-co-quan": only(CLERK),
+    "POST /van-ban-di/{id}/phat-hanh": only(CLERK),
+    "POST /van-ban-di/{id}/thu-hoi": only(CLERK, LEADER),
+    "POST /van-ban-di/{id}/doi-lich-hop": only(CLERK),  # postpone, move, cancel a meeting: văn thư
     # -- hồ sơ: each person in charge of the work opens, fills and closes it ----------------------
     "GET /ho-so": EVERYONE,
     "GET /ho-so/moi": EVERYONE,
@@ -176,6 +185,64 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /tim-kiem": EVERYONE,
 }
 
+# Documents the office holds: one in each state (their pages are rendered as each role) …
+IN_STATES = ("received", "accepted", "presented", "assigned", "processing", "done", "rejected", "recall")
+OUT_STATES = ("draft", "review", "submitted", "meeting")
+# … and one for each action route, in the state its step needs (the lead of the assigned ones is the
+# specialist), so the first caller the row lets through really does it
+IN_ACTIONS = {"tiep-nhan": "received", "tu-choi": "received", "trinh": "accepted", "phan-cong": "presented",
+              "xu-ly": "assigned", "hoan-thanh": "processing", "dong-y-thu-hoi": "recall",
+              "tu-choi-thu-hoi": "recall", "lap-ho-so": "done"}
+OUT_ACTIONS = {"gop-y": "draft", "trinh-ky": "draft", "y-kien": "review", "tra-lai": "submitted",
+               "ky": "submitted", "cap-so": "submitted", "ky-so-co-quan": "submitted",
+               "phat-hanh": "submitted", "thu-hoi": "submitted", "doi-lich-hop": "meeting"}
+
+
+@dataclass(frozen=True)
+class Post:
+    """A valid request for a state-changing route: every caller sends it (with its own CSRF token),
+    so a guard that lets the wrong person through shows as a change in the office, not just a 400."""
+
+    data: dict[str, str] = field(default_factory=dict)  # values may name {dossier} / {done}
+    target: str = ""  # the action's own document (IN_ACTIONS / OUT_ACTIONS / ho-so them|dong)
+    upload: bool = False  # multipart with a PDF in ``tep``
+
+
+POSTS: dict[str, Post] = {
+    "POST /so-dang-ky/{}/lay-so": Post({"trich_yeu": "Giấy mời họp giao ban"}, "lay-so"),
+    "POST /van-ban-den/{}/tiep-nhan": Post(target="tiep-nhan"),
+    "POST /van-ban-den/{}/tu-choi": Post({"ly_do": "Gửi nhầm nơi nhận"}, "tu-choi"),
+    "POST /van-ban-den/{}/trinh": Post({"lanh_dao": USERNAMES[LEADER]}, "trinh"),
+    "POST /van-ban-den/{}/phan-cong": Post({"chu_tri": f"user:{USERNAMES[SPECIALIST]}", "han": "2026-12-10",
+                                            "y_kien": "Đề nghị tham mưu trả lời."}, "phan-cong"),
+    "POST /van-ban-den/{}/xu-ly": Post(target="xu-ly"),
+    "POST /van-ban-den/{}/hoan-thanh": Post({"ket_qua": "Đã trả lời."}, "hoan-thanh"),
+    "POST /van-ban-den/{}/dong-y-thu-hoi": Post(target="dong-y-thu-hoi"),
+    "POST /van-ban-den/{}/tu-choi-thu-hoi": Post({"ly_do": "Đã triển khai thực hiện"}, "tu-choi-thu-hoi"),
+    "POST /van-ban-den/{}/lap-ho-so": Post({"ho_so": "{dossier}"}, "lap-ho-so"),
+    "POST /so-hoa/{}/vao-so": Post({"loai": "Công văn", "trich_yeu": "Về việc kiểm tra phân quyền",
+                                    "co_quan": "Sở Nội vụ", "so_ky_hieu": "15", "ky_hieu": "SNV-VP",
+                                    "tiep_nhan": "1"}),
+    "POST /van-ban-di/moi": Post({"loai": "Công văn", "trich_yeu": "Dự thảo gửi lên từ biểu mẫu",
+                                  "noi_nhan": f"{SENDER.organ_id}|{SENDER.name}", "don_vi": "VP"},
+                                 upload=True),
+    "POST /van-ban-di/{}/gop-y": Post({"nguoi_gop_y": USERNAMES[LEADER]}, "gop-y"),
+    "POST /van-ban-di/{}/y-kien": Post({"noi_dung": "Đề nghị bổ sung căn cứ."}, "y-kien"),
+    "POST /van-ban-di/{}/trinh-ky": Post({"lanh_dao": USERNAMES[LEADER]}, "trinh-ky"),
+    "POST /van-ban-di/{}/tra-lai": Post({"ly_do": "Sửa lại trích yếu"}, "tra-lai"),
+    "POST /van-ban-di/{}/ky": Post({"pin": "1234"}, "ky"),
+    "POST /van-ban-di/{}/cap-so": Post(target="cap-so"),
+    "POST /van-ban-di/{}/ky-so-co-quan": Post(target="ky-so-co-quan"),
+    "POST /van-ban-di/{}/phat-hanh": Post(target="phat-hanh"),
+    "POST /van-ban-di/{}/thu-hoi": Post({"ly_do": "Ban hành nhầm"}, "thu-hoi"),
+    "POST /van-ban-di/{}/doi-lich-hop": Post({"kieu": "huy", "ly_do": "Lãnh đạo đi công tác"},
+                                             "doi-lich-hop"),
+    "POST /ho-so/moi": Post({"nam": "2026", "ky_hieu": "05TH", "tieu_de": "Hồ sơ mở qua biểu mẫu",
+                             "thoi_han": "10 năm"}),
+    "POST /ho-so/{}/them": Post({"van_ban": "{done}"}, "them"),
+    "POST /ho-so/{}/dong": Post({"ghi_chu": "Đủ văn bản"}, "dong"),
+}
+
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 # Requests that end the caller's session: made with a fresh login of their own.
 SESSION_ENDING = {"POST /logout"}
@@ -189,8 +256,8 @@ SKIP_PREFIXES = ("/static", "/schema")
 class World:
     app: Litestar
     client: TestClient
-    passwords: dict[str, str]
-    samples: dict[str, list[str]]
+    seeded: Seeded
+    db_path: Path
     cookies: dict[str, httpx.Cookies] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     timings: list[tuple[float, str]] = field(default_factory=list)
@@ -205,12 +272,17 @@ class World:
             self.cookies[who] = self.client.cookies
             self.timings.append((time.perf_counter() - started, f"{method} {path} as {who}"))
 
+    def last_audit_id(self) -> int:
+        """The newest audit row: every change the office makes writes one in its transaction."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)) as c:
+            return int(c.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0])
+
     def log_in(self, who: str) -> None:
         self.cookies[who] = httpx.Cookies()
         self.tokens[who] = csrf_of(self.request(who, "GET", "/login"))
         if who == ANONYMOUS:
             return
-        form = {"username": USERNAMES[who], "password": self.passwords[who], "next": "/",
+        form = {"username": USERNAMES[who], "password": self.seeded.passwords[who], "next": "/",
                 "_csrf_token": self.tokens[who]}
         r = self.request(who, "POST", "/login", data=form)
         assert r.status_code == 303, (who, r.status_code, r.text[:300])
@@ -230,7 +302,16 @@ def _pdf(base: bytes, tag: str) -> bytes:
     return base + f"\n% {tag}\n".encode()
 
 
-def _seed(root: Path, cfg: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+@dataclass
+class Seeded:
+    passwords: dict[str, str]
+    samples: dict[str, list[str]]  # path parameter values, by the literal segment before the parameter
+    targets: dict[tuple[str, str], str]  # (segment, action) → the parameter value that action acts on
+    values: dict[str, str]  # what form data may refer to: {dossier}, {done}
+    pdf: bytes
+
+
+def _seed(root: Path, cfg: Path) -> Seeded:
     """Accounts, one unit and documents in each state, through the Office use cases and stores."""
     clock = FixedClock(T0)
     node = open_node(NodeDir(root, cfg).config, clock=clock)
@@ -257,10 +338,10 @@ def _seed(root: Path, cfg: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
         o = node.office
         base = make_draft(DraftSpec(subject="Về việc kiểm tra phân quyền"))
 
-        def paper(state: str) -> str:
-            sha = o.blobs.put(_pdf(base, f"in-{state}"))
-            meta = DocumentMetadata(type_name="Công văn", subject=f"Văn bản đến thử ({state})", issuer=SENDER,
-                                    code_number="12", code_notation=f"SNV-{state.upper()}", page_amount=1)
+        def paper(state: str, tag: str) -> str:
+            sha = o.blobs.put(_pdf(base, f"in-{tag}"))
+            meta = DocumentMetadata(type_name="Công văn", subject=f"Văn bản đến thử ({tag})", issuer=SENDER,
+                                    code_number="12", code_notation=f"SNV-{tag.upper()}", page_amount=1)
             ref = o.register_paper(clerk, meta, sha).ref
             if state == "received":
                 return ref
@@ -289,27 +370,36 @@ def _seed(root: Path, cfg: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
             o.complete(ref, specialist, "Đã trả lời bằng công văn.")
             return ref
 
-        # the first one is the matrix's: received, so every clerk step has something to do
-        in_refs = [paper(s) for s in ("received", "accepted", "presented", "assigned", "processing", "done",
-                                      "rejected", "recall")]
-
-        def draft(tag: str, **kw: Any) -> str:
-            form = DraftInput(type_name=kw.pop("type_name", "Công văn"), subject=f"Dự thảo thử ({tag})",
+        def draft(state: str, tag: str) -> str:
+            meeting = MeetingInput("Họp giao ban tháng 12", datetime(2026, 12, 2, 8, 0, tzinfo=VN_TZ),
+                                   "Phòng họp tầng 2") if state == "meeting" else None
+            form = DraftInput(type_name="Giấy mời" if meeting else "Công văn", subject=f"Dự thảo thử ({tag})",
                               recipients=(Recipient(SENDER),), unit_abbr="VP",
-                              due_date=T0.date() + timedelta(days=15), **kw)
-            return o.draft(specialist, form, _pdf(base, f"out-{tag}")).ref
+                              due_date=T0.date() + timedelta(days=15), meeting=meeting)
+            ref = o.draft(specialist, form, _pdf(base, f"out-{tag}")).ref
+            if state == "review":
+                o.send_for_review(ref, [USERNAMES[LEADER]], specialist)
+            elif state == "submitted":
+                o.submit(ref, USERNAMES[LEADER], specialist)
+            return ref
 
-        out_refs = [draft("draft")]
-        review = draft("review")
-        o.send_for_review(review, [USERNAMES[LEADER]], specialist)
-        submitted = draft("submitted")
-        o.submit(submitted, USERNAMES[LEADER], specialist)
-        meeting = draft("meeting", type_name="Giấy mời", meeting=MeetingInput(
-            "Họp giao ban tháng 12", datetime(2026, 12, 2, 8, 0, tzinfo=VN_TZ), "Phòng họp tầng 2"))
-        out_refs += [review, submitted, meeting]
-
-        dossier = o.open_dossier(specialist, CatalogueEntry(2026, "01TH", "Hồ sơ công văn thử", "10 năm"))
-        o.file_document(str(dossier.file_code), in_refs[5], specialist)
+        # one document in each state (their pages are rendered as each role), and one of its own, in
+        # the state its step needs, for each action route
+        targets: dict[tuple[str, str], str] = {}
+        for state in IN_STATES:
+            targets["van-ban-den", state] = paper(state, state).split(":")[1]
+        for action, state in IN_ACTIONS.items():
+            targets["van-ban-den", action] = paper(state, action).split(":")[1]
+        for state in OUT_STATES:
+            targets["van-ban-di", state] = draft(state, state).split(":")[1]
+        for action, state in OUT_ACTIONS.items():
+            targets["van-ban-di", action] = draft(state, action).split(":")[1]
+        dossiers = [o.open_dossier(specialist, CatalogueEntry(2026, notation, title, "10 năm")).file_code
+                    for notation, title in (("01TH", "Hồ sơ công văn thử"), ("02TH", "Hồ sơ để đóng"))]
+        o.file_document(str(dossiers[0]), f"in:{targets['van-ban-den', 'done']}", specialist)
+        targets["ho-so", "them"] = str(dossiers[0])
+        targets["ho-so", "dong"] = str(dossiers[1])
+        targets["so-dang-ky", "lay-so"] = "di"  # a number for a văn bản đi on paper
 
         scan_pdf = root / "scan.pdf"
         scan_pdf.write_bytes(_pdf(base, "scan"))
@@ -320,22 +410,24 @@ def _seed(root: Path, cfg: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
             parts=(ScanPart(index=0, pdf=scan_pdf, pdf_is_original=True, pages=1, text="Công văn số 15",
                             fields=ExtractedFields(), ocr=False, signed=False, dpi=300),)), now=T0)
 
-        blob_of_done = o.docs.incoming.get(in_refs[5]).blobs[0]  # type: ignore[union-attr]
+        done = o.docs.incoming.get(f"in:{targets['van-ban-den', 'done']}")
+        assert done is not None
         # path parameter values, by the literal segment before the parameter: the first is the
         # matrix's, the others are rendered too (documents in every state)
         samples: dict[str, list[str]] = {
-            "van-ban-den": [r.split(":")[1] for r in in_refs],
-            "van-ban-di": [r.split(":")[1] for r in out_refs],
-            "ho-so": [str(dossier.file_code)],
+            "van-ban-den": [targets["van-ban-den", state] for state in IN_STATES],
+            "van-ban-di": [targets["van-ban-di", state] for state in OUT_STATES],
+            "ho-so": [str(d) for d in dossiers],
             "so-hoa": [str(saved.scan_ids[0])],
-            "tep": [blob_of_done],
+            "tep": [done.blobs[0]],
             "so-dang-ky": ["den", "di"],
             "bao-cao": ["den", "qua-han", "gui-nhan"],
             "tai": ["csv"],
             "nguoi-dung": [str(spare_id)],
             "don-vi": [str(unit_id)],
         }
-        return passwords, samples
+        values = {"dossier": str(dossiers[0]), "done": f"in:{targets['van-ban-den', 'done']}"}
+        return Seeded(passwords, samples, targets, values, base)
     finally:
         node.close()
 
@@ -348,10 +440,10 @@ def world() -> Iterator[World]:
         cfg.write_text(NODE_TOML.format(code=AGENCY, name="UBND phường Một", port=8080, max_failures=10),
                        encoding="utf-8")
         run_cli("--config", str(cfg), "init", check=True)
-        passwords, samples = _seed(root, cfg)
+        seeded = _seed(root, cfg)
         app = create_app(NodeDir(root, cfg).config, clock=FixedClock(T0))
         with TestClient(app=app, base_url="http://127.0.0.1:8080") as client:
-            w = World(app, client, passwords, samples)
+            w = World(app, client, seeded, NodeDir(root, cfg).config.db_path)
             for who in (*ROLES, ANONYMOUS):
                 w.log_in(who)
             yield w
@@ -451,6 +543,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     pages: list[tuple[str, str, str]] = field(default_factory=list)  # (role, path, html)
     gets: list[tuple[str, str, int, int]] = field(default_factory=list)  # (role, path, status, size)
+    cells: list[tuple[str, str, int, str]] = field(default_factory=list)  # (row, role, status, error code)
     requests: int = 0
 
     def record(self, who: str, path: str, r: httpx.Response) -> None:
@@ -459,19 +552,38 @@ class Outcome:
             self.pages.append((who, path, r.text))
 
 
-def _send(world: World, who: str, case: RouteCase, path: str, *, token: bool = True,
-          headers: dict[str, str] | None = None) -> httpx.Response:
-    kw: dict[str, Any] = {"headers": headers or {}}
-    if case.method in UNSAFE:
-        kw["data"] = {"_csrf_token": world.tokens[who]} if token else {}
+def target_path(world: World, case: RouteCase) -> str:
+    """The concrete path of a route for the matrix: the action's own document, or the first sample."""
+    post = POSTS.get(case.key)
+    samples = world.seeded.samples
+    if post is not None and post.target:
+        segment = next(seg for seg in case.template.split("/")[1:] if not PARAM_RE.fullmatch(seg))
+        samples = {**samples, segment: [world.seeded.targets[segment, post.target]]}
+    return _join(case, samples)[0]
+
+
+def request_body(world: World, case: RouteCase, token: str | None) -> dict[str, Any]:
+    """The form of a state-changing request (``token`` None: without the CSRF field)."""
+    post = POSTS.get(case.key, Post())
+    data = {k: v.format(**world.seeded.values) for k, v in post.data.items()}
+    if token is not None:
+        data["_csrf_token"] = token
+    if post.upload:
+        return {"data": data, "files": {"tep": ("du-thao.pdf", world.seeded.pdf, "application/pdf")}}
+    return {"data": data}
+
+
+def _send(world: World, who: str, case: RouteCase, path: str, *, headers: dict[str, str] | None = None
+          ) -> httpx.Response:
     if case.key in SESSION_ENDING and who != ANONYMOUS:
         world.log_in(who)
-        kw["data"] = {"_csrf_token": world.tokens[who]} if token else {}
         try:
-            return world.request(who, case.method, path, **kw)
+            return world.request(who, case.method, path, headers=headers or {},
+                                 **request_body(world, case, world.tokens[who]))
         finally:
             world.log_in(who)
-    return world.request(who, case.method, path, **kw)
+    body = request_body(world, case, world.tokens[who]) if case.method in UNSAFE else {}
+    return world.request(who, case.method, path, headers=headers or {}, **body)
 
 
 @pytest.fixture(scope="module")
@@ -483,7 +595,7 @@ def outcome(world: World) -> Outcome:
         if allowed is None:
             continue  # reported by test_every_route_is_in_the_table
         try:
-            path = _join(case, world.samples)[0]
+            path = target_path(world, case)
         except AssertionError as e:
             out.problems.append(str(e))
             continue
@@ -492,8 +604,14 @@ def outcome(world: World) -> Outcome:
         if allowed is PUBLIC and case.method in UNSAFE:
             order = [ANONYMOUS]  # posting the login form costs a password check (0.7 s) per caller
         for who in order:
+            refused = who not in allowed
+            before = world.last_audit_id() if refused and case.method in UNSAFE else None
             r = _send(world, who, case, path)
             out.requests += 1
+            out.cells.append((case.key, who, r.status_code, error_code(r)))
+            if before is not None and world.last_audit_id() != before:
+                out.problems.append(f"{case.key} as {who}: refused ({_describe(r)}) but the office changed"
+                                    " (a new audit row)")
             if r.status_code >= 500:
                 out.problems.append(f"{case.key} as {who}: server error {_describe(r)}")
                 continue
@@ -526,7 +644,7 @@ def outcome(world: World) -> Outcome:
         if case.method != "GET" or "{" not in case.template:
             continue
         with contextlib.suppress(AssertionError):
-            for path in _join(case, world.samples)[1:]:
+            for path in _join(case, world.seeded.samples)[1:]:
                 for who in ROLES:
                     if who in allowed:
                         out.record(who, path, world.request(who, "GET", path))
@@ -542,7 +660,7 @@ def test_every_route_is_in_the_table(world: World) -> None:
 
 def test_every_row_of_the_table_is_served(world: World) -> None:
     served = {c.key for c in app_routes(world.app)}
-    stale = sorted(ROWS.keys() - served)
+    stale = sorted((ROWS.keys() | {row_key(k) for k in POSTS}) - served)
     assert not stale, "rows of EXPECTED the app does not serve (renamed or removed?): " + ", ".join(stale)
 
 
@@ -562,14 +680,18 @@ def test_every_state_changing_route_refuses_a_request_without_its_csrf_token(wor
         who = next(r for r in (*ROLES, ANONYMOUS) if r in allowed)
         if who == ANONYMOUS:
             world.log_in(ANONYMOUS)
-        path = _join(case, world.samples)[0]
-        for label, data in (("without a token", {}), ("with a forged token", {"_csrf_token": "0" * 64})):
-            r = world.request(who, case.method, path, data=data)
+        path = target_path(world, case)
+        for label, token in (("without a token", None), ("with a forged token", "0" * 64)):
+            before = world.last_audit_id()
+            r = world.request(who, case.method, path, **request_body(world, case, token))
+            if world.last_audit_id() != before:
+                problems.append(f"{case.key} as {who} {label}: the office changed (a new audit row)")
             checked += 1
             if r.status_code != 403 or error_code(r) != "csrf_failed":
                 problems.append(f"{case.key} as {who} {label}: {_describe(r)}, expected 403 [csrf_failed]")
         # htmx sends the token in a header (base.html hx-headers); a wrong header is refused too
-        r = world.request(who, case.method, path, headers={"x-csrftoken": "0" * 64, "HX-Request": "true"})
+        r = world.request(who, case.method, path, headers={"x-csrftoken": "0" * 64, "HX-Request": "true"},
+                          **request_body(world, case, None))
         checked += 1
         if r.status_code != 403:
             problems.append(f"{case.key} as {who} with a forged x-csrftoken header: {_describe(r)},"
@@ -629,8 +751,13 @@ def test_every_page_renders_for_the_roles_it_lets_through(outcome: Outcome) -> N
     assert not problems, "\n".join(problems)
 
 
-def test_report_the_size_of_the_matrix(world: World, outcome: Outcome) -> None:
-    """Not a check: the figures for the record (run with -s to see them)."""
+def test_report_the_size_of_the_matrix(world: World, outcome: Outcome, artifacts: Path) -> None:
+    """Not a check: the figures for the record (run with -s to see them) and the whole matrix as
+    tests/artifacts/role-matrix.tsv (row, caller, status, error code, whether the row lets it through)."""
+    lines = ["route\tcaller\tstatus\terror_code\tallowed"]
+    lines += [f"{row}\t{who}\t{status}\t{code}\t{'yes' if who in ROWS[row] else 'no'}"
+              for row, who, status, code in outcome.cells]
+    (artifacts / "role-matrix.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     slowest = sorted(world.timings, reverse=True)[:8]
     print(f"\nrole matrix: {len(outcome.routes)} routes × {len(ROLES) + 1} callers,"
           f" {len(world.timings)} requests in {sum(t for t, _ in world.timings):.1f} s; slowest:")
