@@ -191,12 +191,19 @@ def test_giay_moi_from_draft_to_recall_through_the_forms(site: Site) -> None:
     site.login("vanthu")
     page = _page(site, doc_id)
     assert set(ACTION_RE.findall(page)) == {"cap-so"} and 'name="so"' in page
-    page = _ok(site, doc_id, "cap-so", {"so": "di"})
+    page = _ok(site, doc_id, "cap-so", {"so": ""})  # the register chosen by type
     assert _state(page) == "numbered"
     code = re.search(r'data-testid="code">([^<]+)<', page).group(1)  # type: ignore[union-attr]
     assert re.fullmatch(r"\d+/GM-UBND", code), code
     assert 'name="pin"' not in page  # the agency PIN is in the server's pin file
-    page = _ok(site, doc_id, "ky-so-co-quan")
+    office = site.client.app.state.ctx.office
+    office.agency_pin_stored = False  # a node without signing.agency_pin_file asks the clerk
+    try:
+        assert 'type="password" name="pin"' in _page(site, doc_id)
+        agency_pin = site.token.pin_file.read_text(encoding="utf-8").strip()
+        page = _ok(site, doc_id, "ky-so-co-quan", {"pin": agency_pin})
+    finally:
+        office.agency_pin_stored = True
     assert _state(page) == "sealed" and page.count("HỢP LỆ:") == 2
     page = _ok(site, doc_id, "phat-hanh")
     assert _state(page) == "published"
