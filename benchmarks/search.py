@@ -20,6 +20,7 @@ hundred issuers. Then, in the same run:
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import shutil
 import sqlite3
@@ -119,7 +120,8 @@ def _issuers() -> list[tuple[str, str]]:
 
 
 def _weighted(pairs: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+    """Values and their cumulative weights (``random.choices(cum_weights=…)`` then skips a sum)."""
+    return [p[0] for p in pairs], list(itertools.accumulate(p[1] for p in pairs))
 
 
 def _rows(n: int, seed: int = 7) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]:
@@ -128,8 +130,8 @@ def _rows(n: int, seed: int = 7) -> Iterator[tuple[tuple[Any, ...], tuple[Any, .
     rng = random.Random(seed)
     types, type_w = _weighted(TYPES)
     issuers = _issuers()
-    issuer_w = [40 if n.startswith(("Sở", "Ủy ban", "Văn phòng")) else 5 if n.startswith("UBND") else 1
-                for _, n in issuers]
+    issuer_w = list(itertools.accumulate(40 if n.startswith(("Sở", "Ủy ban", "Văn phòng")) else
+                                         5 if n.startswith("UBND") else 1 for _, n in issuers))
     old_s, old_w = _weighted(STATES_OLD)
     new_s, new_w = _weighted(STATES_RECENT)
     f = {s: fold(s) for s in [*types, *ACTIONS, *OBJECTS, *PLACES, *SENTENCES, *(n for _, n in issuers)]}
@@ -142,18 +144,19 @@ def _rows(n: int, seed: int = 7) -> Iterator[tuple[tuple[Any, ...], tuple[Any, .
         at = start + step * i
         year = at.year
         numbers[year] = numbers.get(year, 0) + 1
-        tname = rng.choices(types, type_w)[0]
+        tname = rng.choices(types, cum_weights=type_w)[0]
         action, obj, place = rng.choice(ACTIONS), rng.choice(OBJECTS), rng.choice(PLACES)
-        code_i, issuer = rng.choices(issuers, issuer_w)[0]
+        code_i, issuer = rng.choices(issuers, cum_weights=issuer_w)[0]
         subject = f"{action} {obj} {place}".strip()
         subject = subject[0].upper() + subject[1:]
+        subject_fold = f"{f[action]} {f[obj]} {f[place]}".strip()
         code = f"{rng.randint(1, 3000)}/{''.join(w[0] for w in issuer.split()[:3]).upper()}-VP"
         sentences = rng.sample(SENTENCES, rng.randint(3, 6))
-        state = rng.choices(new_s if at > recent else old_s, new_w if at > recent else old_w)[0]
+        state = rng.choices(new_s if at > recent else old_s, cum_weights=new_w if at > recent else old_w)[0]
         registered = state not in ("received", "rejected")
         due = (at.date() + timedelta(days=rng.choice((5, 7, 10, 15, 30)))).isoformat() \
             if rng.random() < 0.6 else None
-        priority = rng.choices((0, 1, 2, 3), (85, 10, 3, 2))[0]
+        priority = rng.choices((0, 1, 2, 3), cum_weights=(85, 95, 98, 100))[0]
         ref = f"in:{i}"
         at_s = at.isoformat(timespec="seconds")
         data = DATA_PAD % (f"{i:064x}", ref)
@@ -162,7 +165,7 @@ def _rows(n: int, seed: int = 7) -> Iterator[tuple[tuple[Any, ...], tuple[Any, .
                 numbers[year] if registered else None, due, int(state == "recalled" and rng.random() < 0.1),
                 data, at_s),
                (i, "in", ref, f"{code} {subject}", f"{tname} · {issuer}\n" + ". ".join(sentences),
-                f"{code.lower()} {fold(subject)}",
+                f"{code.lower()} {subject_fold}",
                 f"{f[tname]} · {f[issuer]}\n" + ". ".join(f[s] for s in sentences), at_s))
 
 
@@ -339,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
                                       ("state_filed", ListFilters(state="filed"), 0),
                                       ("issuer", ListFilters(issuer="so tai chinh"), 0),
                                       ("type_year", ListFilters(type_name="Chỉ thị", year=2024), 0),
-                                      ("page_50", ListFilters(), 980)]:
+                                      ("page_50", ListFilters(), 980),
+                                      ("text_query", ListFilters(query="ngan sach"), 0)]:
             def page(filters: ListFilters = filters, offset: int = offset) -> None:
                 list_incoming(db, filters, limit=20, offset=offset)
                 count_incoming(db, filters, cap=10_000)
