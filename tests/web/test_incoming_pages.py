@@ -13,7 +13,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pypdfium2
@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 
 from node.app import create_app, open_node
 from node.domain.accounts import Role
+from node.domain.calendar import CalendarEntry, DayKind
 from node.domain.clock import VN_TZ, FixedClock
 from node.domain.documents import Actor, DocumentMetadata, Organ, Priority, StatusCode
 from node.domain.dossier import CatalogueEntry
@@ -424,3 +425,24 @@ def test_unit_lead_works_and_others_are_refused(site: Site) -> None:
     assert f'data-ref="in:{doc_id}"' in mine and "Chủ trì" in mine and "(đơn vị)" in mine
     assert site.post(member, f"/van-ban-den/{doc_id}/hoan-thanh", ket_qua="Xong").status_code == 303
     assert site.state(doc_id) == "done"
+
+
+def test_pagination_and_the_holiday_table(site: Site) -> None:
+    first = site.receive("Về việc hạn xử lý qua ngày nghỉ", due=date(2026, 11, 27))  # Friday, 3 working days
+    for i in range(21):
+        site.clock.advance(timedelta(minutes=1))
+        site.receive(f"Về việc văn bản số {i}", number=str(100 + i))
+    site.login("vanthu")
+    page = site.client.get("/van-ban-den")
+    assert page.text.count("<tr data-ref=") == 20 and "Trang 1/2" in page.text and "22 văn bản" in page.text
+    assert f'data-ref="in:{first}"' not in page.text  # newest first: the first one is on page 2
+    two = site.client.get("/van-ban-den", params={"trang": "2"})
+    assert two.text.count("<tr data-ref=") == 2 and f'data-ref="in:{first}"' in two.text
+    assert 'data-flag="on_track"' in two.text and 'rel="prev"' in two.text
+
+    # Wednesday and Thursday off in the office's table: one working day left, "sắp đến hạn"
+    holidays = site.client.app.state.ctx.holidays
+    for day in (date(2026, 11, 25), date(2026, 11, 26)):
+        holidays.save_entry(CalendarEntry(day, DayKind.HOLIDAY, "Nghỉ bù"), now=T0, actor="test")
+    two = site.client.get("/van-ban-den", params={"trang": "2"})
+    assert 'data-flag="due_soon"' in two.text and "còn 1 ngày" in two.text
