@@ -133,8 +133,17 @@ def thumbnail(request: Request[Any, Any, Any], scan_id: FromPath[int]) -> Respon
 
 # -- pages ----------------------------------------------------------------------------------------
 
+def shown_day(value: str) -> str:
+    """An extracted ISO date as dd/mm/yyyy (anything unreadable as it came)."""
+    try:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return value
+
+
 def _helpers() -> dict[str, Any]:
-    return {"vn_time": vn_time, "low": LOW_CONFIDENCE, "priorities": PRIORITY_VI, "secrecies": SECRECY_VI}
+    return {"vn_time": vn_time, "low": LOW_CONFIDENCE, "priorities": PRIORITY_VI, "secrecies": SECRECY_VI,
+            "shown_day": shown_day}
 
 
 @get("/so-hoa", name="scans", guards=READERS, sync_to_thread=True)
