@@ -10,7 +10,8 @@ What each caller must get, per route:
   redirect to the login page, and no server error. A state-changing POST may answer 400/409 (the
   document is in another state, a field is missing, the domain refuses this person for this
   document): the guard let it through, and that is what the row says.
-- a role not in the row: 403.
+- a role not in the row: 403 — from the route's role guard (``requires``); for the admin, whom every
+  guard lets through, the domain's refusal (``not_permitted``) counts too.
 - anonymous: a browser is sent to the login page (302/303 to ``/login?next=<path>``); an htmx request
   gets 401 or ``HX-Redirect`` to the login page (never the login page swapped into a fragment); a
   JSON client gets 401 (or the login redirect).
@@ -638,6 +639,10 @@ def outcome(world: World) -> Outcome:
                     out.problems.append(f"{case.key} as anonymous JSON client: {_describe(js)}, expected 401")
             elif r.status_code != 403:
                 out.problems.append(f"{case.key} as {who}: {_describe(r)}, expected 403")
+            elif who != ADMIN and error_code(r) != "http_403":
+                # the route's own guard must refuse; the admin passes every guard by design and is
+                # refused by the domain's role rule (not_permitted)
+                out.problems.append(f"{case.key} as {who}: {_describe(r)}, expected the role guard's 403")
     # the other samples of each GET page with a parameter: documents in every state, as each role
     for case in out.routes:
         allowed = ROWS.get(case.key, frozenset())
@@ -761,5 +766,13 @@ def test_report_the_size_of_the_matrix(world: World, outcome: Outcome, artifacts
     slowest = sorted(world.timings, reverse=True)[:8]
     print(f"\nrole matrix: {len(outcome.routes)} routes × {len(ROLES) + 1} callers,"
           f" {len(world.timings)} requests in {sum(t for t, _ in world.timings):.1f} s; slowest:")
+    forms = 0
+    for _, _, html in outcome.pages:
+        scanner = FormScanner()
+        scanner.feed(html)
+        forms += sum(1 for f in scanner.forms if f["posts"])
+    unsafe = sum(1 for c in outcome.routes if c.method in UNSAFE)
+    print(f"{len(outcome.pages)} pages rendered with {forms} posting forms; {unsafe} state-changing routes"
+          f" refused without/with a forged CSRF token")
     for seconds, what in slowest:
         print(f"  {seconds * 1000:7.0f} ms  {what}")
