@@ -133,7 +133,7 @@ class Node:
         cached = self._link_cache
         if cached is not None and timedelta(0) <= now - cached[0] < timedelta(seconds=LINK_CACHE_SECONDS):
             return cached[1]
-        status = self.exchange.status(stuck_limit=0)
+        status = self.exchange.queue_status()  # ~4 ms with a million packages; status() walks them all
         self._link_cache = (now, status)
         return status
 

@@ -404,6 +404,18 @@ class SqliteExchangeStore:
                            old_code=row["old_code"], pid=row["pid"], mail=row["mail"])
 
     # -- status --------------------------------------------------------------------------------
+    def queue_status(self) -> ExchangeStatus:
+        """The link and the waiting queue only — the partial index of open packages, cheap on a store
+        of millions (every page's outage banner and the dashboard read it). ``sent``, ``rejected``
+        and ``inbox`` are NOT counted here (0): counting them walks whole tables; :meth:`status` does."""
+        with self.db.read() as conn:
+            waiting = conn.execute("SELECT count(*), min(created_at) FROM axis_outbox"
+                                   " WHERE state IN ('queued', 'sending')").fetchone()
+            last = conn.execute("SELECT * FROM axis_outage ORDER BY id DESC LIMIT 1").fetchone()
+        return ExchangeStatus(link=self.link_state(), queued=int(waiting[0]),
+                              oldest_queued_at=parse_ts(waiting[1]), sent=0, rejected=0,
+                              last_outage=_outage(last) if last else None)
+
     def status(self, *, stuck_limit: int = 20) -> ExchangeStatus:
         with self.db.read() as conn:
             counts = {r["state"]: r["n"] for r in conn.execute(

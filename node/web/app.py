@@ -94,7 +94,8 @@ class WebContext:
     lists: DocumentLists | None = None
     # Search over văn bản đến / đi, scans and hồ sơ (node.store.search.SqliteSearchIndex).
     search: DocumentSearch | None = None
-    # The axis link and the outbox queue, cached a few seconds: the outage banner on every page.
+    # The axis link and the outbox queue, cached a few seconds: the outage banner on every page
+    # (``SqliteExchangeStore.queue_status``: sent / rejected / inbox are not counted there).
     link_status: Callable[[], ExchangeStatus] | None = None
     # Accounts and units of the admin pages (node.store.users.SqliteAccountAdmin).
     accounts: AccountAdmin | None = None

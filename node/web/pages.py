@@ -135,7 +135,7 @@ def _dashboard(request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
     today = vn_date(now)
     cal = calendar_of(request)
     context: dict[str, Any] = {"figures": [], "work": [], "meetings": [], "notifications": [], "link": None,
-                               "link_since": "", "oldest_queued": "", "today": today}
+                               "link_since": "", "oldest_queued": "", "today": today, "vn_time": vn_time}
     if ctx.lists is not None:
         counts = ctx.lists.dashboard_counts(today, soon_until=cal.add_working_days(today, 2))
         context["figures"] = figures(counts, user)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from litestar.testing import TestClient
 
@@ -130,6 +131,18 @@ def test_notifications_are_marked_read(client: TestClient, office_dir: Office_) 
     assert "Không có thông báo mới." in client.get("/").text
 
 
+def queue_packages(db: Any) -> None:
+    sha = "ab" * 32
+    db.execute("INSERT INTO blob (sha256, size, created_at) VALUES (?, 1, '2026-11-23T08:00:00+07:00')",
+               (sha,))
+    db.conn.executemany(
+        "INSERT INTO axis_outbox (kind, blob_sha256, size, document_id, recipient_code, state, created_at)"
+        " VALUES ('edoc', ?, 1, ?, '000.00.09.H13', ?, ?)",
+        [(sha, "d1", "queued", "2026-11-23T08:00:00+07:00"),
+         (sha, "d2", "sending", "2026-11-23T08:30:00+07:00"),
+         (sha, "d3", "sent", "2026-11-22T08:00:00+07:00")])
+
+
 def test_outage_banner_on_every_page_while_the_link_is_down(client: TestClient, office_dir: Office_,
                                                             clock: FixedClock) -> None:
     login_as(client, office_dir, "chuyenvien")
@@ -137,6 +150,7 @@ def test_outage_banner_on_every_page_while_the_link_is_down(client: TestClient, 
     node = open_node(office_dir[0].config, clock=clock)
     try:
         node.exchange.link_down("Không kết nối được tới trục: Connection refused")
+        node.db.write(queue_packages)  # two waiting to go, one already sent
         # the status is cached for a few seconds of the node's clock
         assert 'data-testid="outage-banner"' not in client.get("/ho-so").text
         clock.advance(timedelta(seconds=6))
@@ -147,9 +161,10 @@ def test_outage_banner_on_every_page_while_the_link_is_down(client: TestClient, 
                                page.text)
             assert banner, path
             assert banner.group(1) == ("Mất kết nối với Trục liên thông từ 09:00 23/11/2026"
-                                       " — 0 văn bản đang chờ gửi")
+                                       " — 2 văn bản đang chờ gửi")
         home = client.get("/").text
         assert 'data-online="false"' in home and "Connection refused" in home
+        assert '<strong data-testid="queued">2</strong> (cũ nhất từ 08:00 23/11/2026)' in home
         node.exchange.link_up(report_after=timedelta(hours=4))
         clock.advance(timedelta(seconds=6))
         assert 'data-testid="outage-banner"' not in client.get("/").text
