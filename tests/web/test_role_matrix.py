@@ -16,6 +16,9 @@ What each caller must get, per route:
   gets 401 or ``HX-Redirect`` to the login page (never the login page swapped into a fragment); a
   JSON client gets 401 (or the login redirect).
 - PUBLIC rows (login, health): anyone; no server error.
+A refused request, and any GET (CSRF does not guard GETs), must leave the office unchanged: no new
+audit row. State-changing routes are sent a valid form (``POSTS``), on a document of their own in the
+state the step needs, refused callers first — so a lax guard shows as a change, not as a 400.
 
 Every POST/PUT/PATCH/DELETE route refuses an allowed user's request without the CSRF token and with a
 wrong one (403), and every ``<form method="post">`` (or ``hx-post`` form) of every page rendered in
@@ -606,13 +609,15 @@ def outcome(world: World) -> Outcome:
             order = [ANONYMOUS]  # posting the login form costs a password check (0.7 s) per caller
         for who in order:
             refused = who not in allowed
-            before = world.last_audit_id() if refused and case.method in UNSAFE else None
+            watch = refused or case.method not in UNSAFE
+            before = world.last_audit_id() if watch else None
             r = _send(world, who, case, path)
             out.requests += 1
             out.cells.append((case.key, who, r.status_code, error_code(r)))
             if before is not None and world.last_audit_id() != before:
-                out.problems.append(f"{case.key} as {who}: refused ({_describe(r)}) but the office changed"
-                                    " (a new audit row)")
+                # a refused request, or a GET (which CSRF does not protect), changed the office
+                out.problems.append(f"{case.key} as {who}: {_describe(r)} but the office changed (a new audit"
+                                    " row)")
             if r.status_code >= 500:
                 out.problems.append(f"{case.key} as {who}: server error {_describe(r)}")
                 continue
