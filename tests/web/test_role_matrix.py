@@ -259,7 +259,7 @@ SKIP_PREFIXES = ("/static", "/schema")
 @dataclass
 class World:
     app: Litestar
-    client: TestClient
+    client: TestClient[Litestar]
     seeded: Seeded
     db_path: Path
     cookies: dict[str, httpx.Cookies] = field(default_factory=dict)
@@ -335,7 +335,9 @@ def _seed(root: Path, cfg: Path) -> Seeded:
                                actor="test", unit_id=unit)
 
         spare_id = node.db.write(accounts)
-        unit_id = node.db.query_one("SELECT id FROM unit WHERE code = 'VP'")["id"]
+        unit_row = node.db.query_one("SELECT id FROM unit WHERE code = 'VP'")
+        assert unit_row is not None
+        unit_id = int(unit_row["id"])
         actors = {role: Actor(USERNAMES[role], frozenset({Role(role)}), FULL_NAMES[role], unit_id=unit_id)
                   for role in ROLES}
         clerk, leader, specialist = actors[CLERK], actors[LEADER], actors[SPECIALIST]
