@@ -12,12 +12,10 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from node.domain.accounts import Role, User
@@ -29,7 +27,6 @@ from node.domain.listing import DashboardCounts, WorkItem, ref_url
 from node.domain.meetings import Meeting, upcoming, when_text
 from node.web.auth import session_user
 
-FormLists = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 NOTIFICATIONS_SHOWN = 15
 
 
@@ -172,20 +169,26 @@ def home(request: Request[Any, Any, Any]) -> Template:
     return Template("home.html", context=context)
 
 
-@post("/thong-bao/da-doc", name="notifications-read", sync_to_thread=True, status_code=303)
-def mark_notifications_read(request: Request[Any, Any, Any], data: FormLists) -> Redirect:
+@post("/thong-bao/da-doc", name="notifications-read", status_code=303)
+async def mark_notifications_read(request: Request[Any, Any, Any]) -> Redirect:
     """Mark the ticked (or, without any, all shown) notifications of this person as read."""
     user = session_user(request)
     assert user is not None
+    form = await request.form()
+    wanted = {int(v) for v in form.getall("id", []) if str(v).isdigit()}
     ctx = request.app.state.ctx
     office = ctx.office
-    if office is not None:
-        raw = data.get("id", [])
-        wanted = {int(v) for v in (raw if isinstance(raw, list) else [raw]) if str(v).isdigit()}
+
+    def mark() -> None:
+        if office is None:
+            return
+        # only this person's own notifications (user / role / unit targets), never someone else's
         mine = [int(r["id"]) for r in office.docs.notifications_for(notification_targets(user), limit=500,
                                                                      unread_only=True)]
         ids = [i for i in mine if i in wanted] if wanted else mine[:NOTIFICATIONS_SHOWN]
         office.docs.mark_read(ids, at=ctx.clock.now())
+
+    await asyncio.to_thread(mark)
     return Redirect(path="/?ok=da-doc", status_code=303)
 
 

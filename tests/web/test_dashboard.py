@@ -117,6 +117,9 @@ def test_notifications_are_marked_read(client: TestClient, office_dir: Office_) 
     page = client.get("/?ok=da-doc")
     assert 'data-testid="flash"' in page.text
     assert f'data-notification="{ids[0]}"' not in page.text and f'data-notification="{ids[1]}"' in page.text
+    client.post("/thong-bao/da-doc", data={"id": ids[1:3], "_csrf_token": token})  # several ticked at once
+    page = client.get("/")
+    assert all(f'data-notification="{i}"' not in page.text for i in ids[:3])
     # someone else's notification id is not theirs to mark
     login_as(client, office_dir, "chuyenvien")
     mine = re.findall(r'data-notification="(\d+)"', client.get("/").text)
