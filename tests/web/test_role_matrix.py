@@ -554,7 +554,11 @@ class Outcome:
 
     def record(self, who: str, path: str, r: httpx.Response) -> None:
         self.gets.append((who, path, r.status_code, len(r.content)))
-        if r.status_code == 200 and "text/html" in r.headers.get("content-type", ""):
+        self.keep(who, f"GET {path}", r)
+
+    def keep(self, who: str, path: str, r: httpx.Response) -> None:
+        """Every HTML answer goes to the forms check: pages, and forms re-rendered with an error."""
+        if "text/html" in r.headers.get("content-type", "") and r.content:
             self.pages.append((who, path, r.text))
 
 
@@ -623,6 +627,8 @@ def outcome(world: World) -> Outcome:
             if r.status_code >= 500:
                 out.problems.append(f"{case.key} as {who}: server error {_describe(r)}")
                 continue
+            if case.method in UNSAFE:
+                out.keep(who, f"{case.method} {path}", r)
             if allowed is PUBLIC:
                 continue  # a wrong login answers 401; anyone may try
             if who in allowed:
@@ -748,7 +754,7 @@ def test_every_form_that_posts_carries_the_csrf_token(world: World, outcome: Out
                 continue
             posting += 1
             if not form["csrf"]:
-                problems.append(f"GET {path} as {who}: form → {form['action']} (line {form['line']}) has no "
+                problems.append(f"{path} as {who}: form → {form['action']} (line {form['line']}) has no "
                                 "_csrf_token input")
     assert posting, "no form that posts was rendered"
     assert not problems, "\n".join(sorted(set(problems)))
@@ -779,7 +785,7 @@ def test_report_the_size_of_the_matrix(world: World, outcome: Outcome, artifacts
         scanner.feed(html)
         forms += sum(1 for f in scanner.forms if f["posts"])
     unsafe = sum(1 for c in outcome.routes if c.method in UNSAFE)
-    print(f"{len(outcome.pages)} pages rendered with {forms} posting forms; {unsafe} state-changing routes"
+    print(f"{len(outcome.pages)} HTML answers with {forms} posting forms; {unsafe} state-changing routes"
           f" refused without/with a forged CSRF token")
     for seconds, what in slowest:
         print(f"  {seconds * 1000:7.0f} ms  {what}")
