@@ -179,9 +179,16 @@ class Shots:
 
 
 @pytest.fixture
-def shots(request: pytest.FixtureRequest, artifacts: Path) -> Shots:
+def shots(request: pytest.FixtureRequest, artifacts: Path, world: World) -> Iterator[Shots]:
     prefix = request.node.name.removeprefix("test_").replace("_", "-")
-    return Shots(artifacts / "two_offices", prefix)
+    taker = Shots(artifacts / "two_offices", prefix)
+    yield taker
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:  # every open page as it was when the step failed
+        for (office, username), page in world.pages.items():
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(taker.folder / f"{prefix}-FAILED-{office}-{username}.png"),
+                                full_page=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -338,6 +345,8 @@ def draft_and_submit(w: World, shots: Shots, tmp: Path, subject: str) -> str:
     _set_recipient(form, B)
     if form.locator("[name=don_vi]").count():
         set_field(form, "don_vi", "VP")
+    if form.locator("[name=chuc_vu]").count():
+        set_field(form, "chuc_vu", "Chủ tịch")
     if form.locator("[name=han]").count():
         set_field(form, "han", (date.today() + timedelta(days=20)).isoformat())
     shots(page, "a-chuyenvien-du-thao")
