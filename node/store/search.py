@@ -4,9 +4,11 @@ One row per indexed thing in ``search_doc`` (``kind`` + ``ref`` name it, e.g. ``
 and an external-content FTS5 table over the *folded* title and body (``node.domain.text.fold``:
 no marks, đ → d), so "van ban dien tu" finds "văn bản điện tử" and "da nang" finds "Đà Nẵng".
 The tokenizer is ``unicode61 remove_diacritics 2`` as a second line of defence for text folded
-by an older rule (schema: migration ``search_0001_index``). Any store module indexes inside its
-own write transaction with
-:func:`index_text` and removes with :func:`unindex`; queries go through :class:`SqliteSearchIndex`.
+by an older rule; prefix indexes of 1–3 letters serve the word being typed (schema: migrations
+``search_0001_index``, ``search_0002_prefix``). Document rows are kind ``in`` / ``out`` with the
+document ref (``in:42``), scans ``scan`` with the scan id, hồ sơ ``dossier`` with the file code.
+Any store module indexes inside its own write transaction with :func:`index_text` and removes
+with :func:`unindex`; queries go through :class:`SqliteSearchIndex`.
 """
 
 from __future__ import annotations
