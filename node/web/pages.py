@@ -28,6 +28,7 @@ from node.domain.meetings import Meeting, upcoming, when_text
 from node.web.auth import session_user
 
 NOTIFICATIONS_SHOWN = 15
+DEADLINES_SHOWN = 5  # the most overdue and the soonest due, office-wide (văn thư, lãnh đạo)
 
 
 def vn_time(at: datetime | None) -> str:
@@ -153,6 +154,13 @@ def _dashboard(request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
             {"id": r["id"], "message": r["message"], "at": vn_time(datetime.fromisoformat(r["created_at"])),
              "url": ref_url(r["document_ref"].split(":")[0], r["document_ref"]) if r["document_ref"] else ""}
             for r in rows]
+    if ctx.reports is not None and user.has_any(Role.CLERK, Role.LEADER, Role.ADMIN):
+        report = ctx.reports.context("qua-han", {}).get("overdue")
+        if report is not None:
+            def linked(entries: Any) -> list[tuple[Any, str]]:
+                return [(e, ref_url(e.item.direction, e.item.ref)) for e in entries[:DEADLINES_SHOWN]]
+
+            context["deadlines"] = {"overdue": linked(report.overdue), "due_soon": linked(report.due_soon)}
     status = link_status(request)
     if status is not None:
         context.update(link=status, link_since=vn_time(status.link.since),

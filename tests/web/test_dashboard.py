@@ -78,7 +78,9 @@ def test_counts_link_to_their_lists_and_my_work_is_flagged(client: TestClient, o
     assert got["to_sign"][1] == "/van-ban-di?trang_thai=submitted"
     assert got["to_publish"][1] == "/van-ban-di?trang_thai=sealed"
     assert got["due_soon"][1] == got["overdue"][1] == "/bao-cao/qua-han"
-    # the reports helper's reminders block is still on the page (nothing due in November)
+    # office-wide for the văn thư: a one-working-day deadline is short (≤ 5), so it warns ahead
+    assert re.search(rf'<tr data-deadline="{refs["work"]}" data-flag="due_soon">.*?còn 1 ngày làm việc',
+                     page.text, re.S)
     assert "Họp giao ban tháng 12" in page.text and "Phòng họp tầng 2" in page.text
     assert "14 giờ 00, thứ Năm, ngày 26/11/2026" in page.text
     assert 'data-testid="outage-banner"' not in page.text
@@ -99,6 +101,10 @@ def test_counts_link_to_their_lists_and_my_work_is_flagged(client: TestClient, o
     row = re.search(rf'<tr data-ref="{refs["work"]}" data-flag="(\w+)">(.*?)</tr>', page.text, re.S)
     assert row and row.group(1) == "overdue" and "Quá hạn 4 ngày làm việc" in row.group(2)
     assert "Họp giao ban tháng 12" not in page.text  # the meeting is over
+    login_as(client, office_dir, "lanhdao")  # office-wide, the leader sees the overdue list
+    leader_page = client.get("/").text
+    row = re.search(rf'<tr data-deadline="{refs["work"]}" data-flag="overdue">(.*?)</tr>', leader_page, re.S)
+    assert row and "Quá hạn 4 ngày làm việc" in row.group(1) and "chuyenvien" in row.group(1)
 
 
 def test_notifications_are_marked_read(client: TestClient, office_dir: Office_) -> None:
