@@ -360,7 +360,9 @@ def detail_context(request: Request[Any, Any, Any], doc_id: int) -> dict[str, An
     filed = [str(c) for c in office.docs.dossiers_of(doc.ref)]
     sha = doc.blobs[0] if doc.blobs and not doc.content_destroyed else ""
     ok = request.query_params.get("ok") or ""
+    early = doc.state in (IncomingState.RECEIVED, IncomingState.ACCEPTED)  # when the clerk can still act
     return {
+        "duplicates": office.duplicates_of(doc.ref) if early else [],
         "doc": doc, "id": doc_id, "actor": actor, "actions": actions, "sha": sha,
         "signatures": signature_panel(office, doc), "history": history_rows(office, doc.ref, names, units),
         "deadline": doc_deadline(doc, cal, now=now), "assignees": assignee_deadlines(doc, cal, now=now),

@@ -191,6 +191,11 @@ def test_detail_shows_pdf_signatures_metadata_history(site: Site) -> None:
     assert site.client.get("/tep/../../etc/passwd").status_code == 404
     assert site.client.get("/van-ban-den/9999").status_code == 404
 
+    twin = site.receive("Về việc kiểm tra chữ ký số (gửi lại)")  # same số, ký hiệu and issuer: a warning
+    warned = site.client.get(f"/van-ban-den/{twin}").text
+    assert 'data-testid="duplicate" data-code="duplicate_code"' in warned
+    assert f'href="/van-ban-den/{doc_id}">Xem văn bản đã có' in warned
+
     site.login("lanhdao")  # a leader sees no clerk forms on a received document
     leader_view = site.client.get(f"/van-ban-den/{doc_id}").text
     assert 'data-action="tiep-nhan"' not in leader_view and 'data-testid="actions"' not in leader_view
