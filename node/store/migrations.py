@@ -563,3 +563,10 @@ def scanner_0002_queue(db: Database) -> None:
         CREATE INDEX doc_in_scan ON doc_in (scan_id) WHERE scan_id IS NOT NULL;
         """
     )
+
+
+@migrations(name="audit_0001_subject_index")
+def audit_0001_subject_index(db: Database) -> None:
+    """A document's history timeline (its audit rows, ``subject`` = its ref) without reading the
+    whole chain: one index range per detail page however long the audit log grows."""
+    db.executescript("CREATE INDEX audit_subject ON audit (subject, id);")
