@@ -178,7 +178,7 @@ def home(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/thong-bao/da-doc", name="notifications-read", status_code=303)
-async def mark_notifications_read(request: Request[Any, Any, Any]) -> Redirect:
+async def mark_notifications_read(request: Request[Any, Any, Any]) -> Redirect | Response[str]:
     """Mark the ticked (or, without any, all shown) notifications of this person as read."""
     user = session_user(request)
     assert user is not None
@@ -197,6 +197,8 @@ async def mark_notifications_read(request: Request[Any, Any, Any]) -> Redirect:
         office.docs.mark_read(ids, at=ctx.clock.now())
 
     await asyncio.to_thread(mark)
+    if request.headers.get("hx-request") == "true":  # htmx swaps the notification out of the list
+        return Response("", status_code=200, media_type="text/html")
     return Redirect(path="/?ok=da-doc", status_code=303)
 
 
