@@ -250,7 +250,8 @@ def assign(doc: IncomingDocument, *, lead: Assignee, cooperating: tuple[Assignee
                          *notes))
 
 
-def _is_lead(doc: IncomingDocument, actor: Actor) -> bool:
+def is_lead(doc: IncomingDocument, actor: Actor) -> bool:
+    """Whether the actor is the assigned lead (the person, or a member of the lead unit)."""
     if doc.assignment is None:
         return False
     lead = doc.assignment.lead
@@ -260,7 +261,7 @@ def _is_lead(doc: IncomingDocument, actor: Actor) -> bool:
 
 
 def _require_lead(doc: IncomingDocument, actor: Actor, doing: str) -> None:
-    if not (_is_lead(doc, actor) or actor.has(Role.LEADER)):
+    if not (is_lead(doc, actor) or actor.has(Role.LEADER)):
         raise WorkflowError(f"Chỉ người/đơn vị chủ trì hoặc lãnh đạo được {doing}.", code="not_permitted")
 
 

@@ -81,6 +81,10 @@ class DocumentRepository(DocumentKeyIndex, Protocol):
 
     def categories(self) -> CategoryTable: ...
 
+    def integrity_ok(self, ref: str) -> bool | None:
+        """What intake found of a văn bản đến's signatures (None: not checked, e.g. older rows)."""
+        ...
+
     def get_dossier(self, file_code: FileCode) -> Dossier | None: ...
 
     def save_dossier(self, dossier: Dossier, events: tuple[AuditEvent, ...]) -> None: ...
@@ -426,9 +430,10 @@ class Office:
             raise InvalidInput(f"Không tìm thấy văn bản {ref}.", code="document_not_found")
         return doc
 
-    def accept(self, ref: str, actor: Actor, register_code: str | None = None, *,
-               integrity_ok: bool = True) -> IncomingDocument:
+    def accept(self, ref: str, actor: Actor, register_code: str | None = None) -> IncomingDocument:
+        """Tiếp nhận with the next số đến; refused when intake found the signatures not valid (R2)."""
         doc = self._incoming(ref)
+        integrity_ok = self.docs.integrity_ok(ref) is not False
         register = self._register(RegisterKind.INCOMING, doc.meta, register_code)
         now = self._now()
 

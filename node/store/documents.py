@@ -272,6 +272,10 @@ class SqliteDocuments:
         return self.db.query("SELECT id, ts, actor, action, detail FROM audit WHERE subject = ? ORDER BY id",
                              (ref,))
 
+    def integrity_ok(self, ref: str) -> bool | None:
+        row = self.db.query_one("SELECT integrity_ok FROM doc_in WHERE ref = ?", (ref,))
+        return None if row is None or row[0] is None else bool(row[0])
+
     def queued_deliveries(self) -> list[tuple[str, str, str]]:
         """(ref, recipient, DocumentId) of deliveries still 'queued' whose package the axis took."""
         rows = self.db.query(

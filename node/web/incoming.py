@@ -44,6 +44,7 @@ from node.domain.incoming import (
     IncomingState,
     RecallNotPending,
     assignee_deadlines,
+    is_lead,
 )
 from node.domain.incoming import deadline as doc_deadline
 from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters
@@ -244,15 +245,6 @@ def _doc(office: Office, doc_id: int) -> IncomingDocument:
     return doc
 
 
-def is_lead(doc: IncomingDocument, actor: Actor) -> bool:
-    if doc.assignment is None:
-        return False
-    lead = doc.assignment.lead
-    if lead.kind == "user":
-        return lead.ref == actor.username
-    return actor.unit_id is not None and str(actor.unit_id) == lead.ref
-
-
 def signature_panel(office: Office, doc: IncomingDocument) -> dict[str, Any]:
     """The stored reports of the document's PDFs: one line per signature, ok when all are valid."""
     if doc.channel is Channel.PAPER:
@@ -274,15 +266,6 @@ def signature_panel(office: Office, doc: IncomingDocument) -> dict[str, Any]:
     head = (f"Tất cả {count} chữ ký hợp lệ." if ok
             else f"Có chữ ký không hợp lệ hoặc thiếu chữ ký ({sum(not x['ok'] for x in lines)}/{count}).")
     return {"ok": ok, "checked": True, "head": head, "lines": lines}
-
-
-def _integrity_ok(office: Office, doc: IncomingDocument) -> bool:
-    """What intake decided: paper is checked by the clerk's eyes; an axis document needs every PDF's
-    signatures valid (node/office/intake.py)."""
-    if doc.channel is Channel.PAPER:
-        return True
-    reports = [r for r in (office.docs.signature_report(sha) for sha in doc.blobs) if r is not None]
-    return bool(reports) and all(bool(r.get("ok")) for r in reports)
 
 
 def history_rows(office: Office, ref: str, names: dict[str, str],
@@ -437,9 +420,8 @@ def parse_assignee(value: str, people: PeopleDirectory | None, due: date | None)
 @post("/van-ban-den/{doc_id:int}/tiep-nhan", name="incoming-accept", guards=CLERKS, status_code=303)
 async def accept(request: Request[Any, Any, Any], doc_id: FromPath[int]) -> Template | Redirect:
     def step(office: Office, actor: Actor, form: FormMultiDict) -> Any:
-        doc = _doc(office, doc_id)
-        return office.accept(_ref(doc_id), actor, _text(form, "so") or None,
-                             integrity_ok=_integrity_ok(office, doc))
+        _doc(office, doc_id)  # 404 for an unknown document
+        return office.accept(_ref(doc_id), actor, _text(form, "so") or None)
 
     return await run_action(request, doc_id, "tiep-nhan", step)
 

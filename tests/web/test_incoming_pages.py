@@ -410,7 +410,7 @@ def test_unit_lead_works_and_others_are_refused(site: Site) -> None:
     doc_id = site.receive("Về việc giao cho phòng Tư pháp")
     ref = f"in:{doc_id}"
     clerk_actor = Actor("vanthu", frozenset({Role.CLERK}), "Trần Thị Văn Thư")
-    site.office.accept(ref, clerk_actor, integrity_ok=True)
+    site.office.accept(ref, clerk_actor)
     site.office.present(ref, "lanhdao", clerk_actor)
     leader = site.login("lanhdao")
     r = site.post(leader, f"/van-ban-den/{doc_id}/phan-cong", chu_tri="unit:2", phoi_hop="user:chuyenvien",
