@@ -28,6 +28,7 @@ from node.domain.documents import (
     DocumentMetadata,
     IllegalTransition,
     InvalidInput,
+    NotPermitted,
     Organ,
     Outcome,
     Priority,
@@ -152,6 +153,28 @@ class DraftInput:
     attachments: tuple[tuple[str, bytes], ...] = ()
     meeting: MeetingInput | None = None
     replaces: str = ""  # ref of our published document this one replaces (BussinessDocType 3)
+
+
+def may_read(doc: IncomingDocument | OutgoingDocument, actor: Actor) -> bool:
+    """Who may open a document. A secret one (mật and above, Luật Bảo vệ bí mật nhà nước) is read
+    only by văn thư and lãnh đạo and by the people it is given to: the drafter and reviewers of a
+    văn bản đi, the lead and cooperating assignees of a văn bản đến. IT administrators are not
+    among them."""
+    if not doc.meta.secret or actor.has(Role.CLERK, Role.LEADER):
+        return True
+    if isinstance(doc, OutgoingDocument):
+        return actor.username == doc.author or actor.username in doc.reviewers
+    if doc.assignment is None:
+        return False
+    return any((a.kind == "user" and a.ref == actor.username)
+               or (a.kind == "unit" and actor.unit_id is not None and a.ref == str(actor.unit_id))
+               for a in (doc.assignment.lead, *doc.assignment.cooperating))
+
+
+def check_may_read(doc: IncomingDocument | OutgoingDocument, actor: Actor) -> None:
+    if not may_read(doc, actor):
+        raise NotPermitted("Văn bản mật: chỉ văn thư, lãnh đạo và người được giao mới được xem.",
+                           code="secret_not_permitted")
 
 
 def _clean(text: str) -> str:

@@ -9,6 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Template
 
+from node.domain.documents import DocumentFrozen, IllegalTransition, NotPermitted
 from node.domain.errors import DomainError
 from node.edxml.errors import PackageError
 from node.errors import NodeError
@@ -41,10 +42,22 @@ def _answer(request: Request[Any, Any, Any], status: int, code: str, message: st
     return Template(template, status_code=status, context=context)
 
 
+def error_status(exc: Exception) -> int:
+    """The HTTP status of a refusal: not allowed 403, wrong state 409, unknown document 404."""
+    code = str(getattr(exc, "code", ""))
+    if isinstance(exc, NotPermitted) or code in ("not_permitted", "secret_not_permitted"):
+        return 403
+    if isinstance(exc, IllegalTransition | DocumentFrozen):
+        return 409
+    if code == "document_not_found":
+        return 404
+    return 400
+
+
 def node_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     code = str(getattr(exc, "code", "error"))
     message = str(getattr(exc, "message", exc))
-    return _answer(request, 400, code, message)
+    return _answer(request, error_status(exc), code, message)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -49,7 +49,7 @@ from node.domain.incoming import (
 from node.domain.incoming import deadline as doc_deadline
 from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters
 from node.domain.numbering import RegisterKind
-from node.domain.office import Office
+from node.domain.office import Office, check_may_read
 from node.web.auth import requires
 from node.web.office import actor_of, office_of
 
@@ -332,6 +332,7 @@ def detail_context(request: Request[Any, Any, Any], doc_id: int) -> dict[str, An
     office = office_of(request)
     actor = actor_of(request)
     doc = _doc(office, doc_id)
+    check_may_read(doc, actor)
     users, names, units = _names(_people(request))
     cal, now = calendar_of(request), _now(request)
     actions = allowed_actions(doc, actor)

@@ -42,7 +42,7 @@ from node.domain.errors import DomainError
 from node.domain.listing import DocumentLists, ListFilters
 from node.domain.meetings import MEETING_STATUS_VI, ChangeKind, Meeting, MeetingStatus, change_note, when_text
 from node.domain.numbering import Register, register_kind_for
-from node.domain.office import DraftInput, MeetingInput, Office
+from node.domain.office import DraftInput, MeetingInput, Office, check_may_read
 from node.domain.outgoing import (
     DELIVERY_VI,
     OUTGOING_STATE_VI,
@@ -444,7 +444,9 @@ def _document(office: Office, doc_id: int) -> OutgoingDocument:
 @get("/van-ban-di/{doc_id:int}", name="outgoing-detail", guards=EVERYONE, sync_to_thread=True)
 def detail(request: Request[Any, Any, Any], doc_id: DocId, ok: FromQuery[str] = "") -> Template:
     office = office_of(request)
-    context = detail_context(office, _document(office, doc_id), _user(request))
+    doc = _document(office, doc_id)
+    check_may_read(doc, actor_of(request))
+    context = detail_context(office, doc, _user(request))
     context["flash"] = FLASH.get(ok)
     context["leaders"], context["people"] = _people(request)
     return Template("outgoing/detail.html", context=context)

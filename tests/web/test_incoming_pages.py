@@ -24,10 +24,10 @@ from node.app import create_app, open_node
 from node.domain.accounts import Role
 from node.domain.calendar import CalendarEntry, DayKind
 from node.domain.clock import VN_TZ, FixedClock
-from node.domain.documents import Actor, DocumentMetadata, Organ, Priority, StatusCode
+from node.domain.documents import Actor, DocumentMetadata, Organ, Priority, Secrecy, StatusCode
 from node.domain.dossier import CatalogueEntry
 from node.domain.fields import ExtractedFields, Field
-from node.domain.incoming import IncomingState, request_recall
+from node.domain.incoming import Assignee, IncomingState, request_recall
 from node.domain.office import Office
 from node.domain.scanning import ScanPart, ScanPurpose, ScanSubmission
 from node.domain.signing import CertValidity, Revocation, SignatureCheck, VerificationReport
@@ -451,3 +451,23 @@ def test_pagination_and_the_holiday_table(site: Site) -> None:
         holidays.save_entry(CalendarEntry(day, DayKind.HOLIDAY, "Nghỉ bù"), now=T0, actor="test")
     two = site.client.get("/van-ban-den", params={"trang": "2"})
     assert 'data-flag="due_soon"' in two.text and "còn 1 ngày" in two.text
+
+
+def test_secret_documents_are_read_only_by_those_given_them(site: Site) -> None:
+    sha = site.office.blobs.put(blank_pdf("mật"))
+    meta = DocumentMetadata(type_name="Công văn", subject="Về việc bảo vệ bí mật nhà nước", issuer=SENDER,
+                            code_number="7", code_notation="UBND-VP", secrecy=Secrecy.SECRET, page_amount=1)
+    clerk_actor = Actor("vanthu", frozenset({Role.CLERK}), "Trần Thị Văn Thư")
+    ref = site.office.register_paper(clerk_actor, meta, sha).ref
+    doc_id = int(ref.partition(":")[2])
+    site.login("chuyenvien")
+    refused = site.client.get(f"/van-ban-den/{doc_id}")
+    assert refused.status_code == 403 and "Văn bản mật" in refused.text
+    site.login("vanthu")
+    assert site.client.get(f"/van-ban-den/{doc_id}").status_code == 200
+    site.office.accept(ref, clerk_actor)
+    site.office.present(ref, "lanhdao", clerk_actor)
+    site.office.assign(ref, Actor("lanhdao", frozenset({Role.LEADER}), "Lãnh Đạo"),
+                       lead=Assignee("user", "chuyenvien", "Chuyên Viên"))
+    site.login("chuyenvien")
+    assert site.client.get(f"/van-ban-den/{doc_id}").status_code == 200
