@@ -77,6 +77,7 @@ class ListFilters:
     year: int | None = None
     priority: int | None = None
     query: str = ""
+    recall_pending: bool = False  # văn bản đến with a recall request waiting for the clerk
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,8 @@ def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple
     if states:
         clauses.append(f"x.state IN ({_marks(len(states))})")
         params.extend(states)
+    if f.recall_pending and kind == "in":
+        clauses.append("x.recall_pending = 1")
     if f.type_name:
         clauses.append("x.type_name = ?")
         params.append(f.type_name)

@@ -194,23 +194,31 @@ def filters_from(query: Any) -> tuple[ListFilters, dict[str, str]]:
     """The list filters from the query string; unreadable values are dropped (and not echoed)."""
     raw = {k: (query.get(k) or "").strip() for k in
            ("q", "trang_thai", "loai", "tu_ngay", "den_ngay", "so", "nam", "don_vi", "do_khan")}
-    state = raw["trang_thai"] if raw["trang_thai"] in {s.value for s in IncomingState} else ""
+    known = {s.value for s in IncomingState}
+    states = tuple(dict.fromkeys(s for s in query.getall("trang_thai", []) if s in known)) \
+        if hasattr(query, "getall") else ((raw["trang_thai"],) if raw["trang_thai"] in known else ())
+    state = states[0] if len(states) == 1 else ""
+    recall = (query.get("thu_hoi") or "") == "1"
     year = int(raw["nam"]) if raw["nam"].isdigit() and 1900 <= int(raw["nam"]) <= 9999 else None
     priority = int(raw["do_khan"]) if raw["do_khan"].isdigit() and int(raw["do_khan"]) <= 4 else None
     lo, hi = _quiet_day(raw["tu_ngay"]), _quiet_day(raw["den_ngay"])
-    filters = ListFilters(state=state or None, type_name=raw["loai"], issuer=raw["don_vi"], date_from=lo,
-                          date_to=hi, register_code=raw["so"], year=year, priority=priority, query=raw["q"])
-    shown = {**raw, "trang_thai": state, "nam": str(year or ""),
+    filters = ListFilters(states=states, recall_pending=recall, type_name=raw["loai"], issuer=raw["don_vi"],
+                          date_from=lo, date_to=hi, register_code=raw["so"], year=year, priority=priority,
+                          query=raw["q"])
+    shown = {**raw, "trang_thai": state, "nam": str(year or ""), "thu_hoi": "1" if recall else "",
+             "trang_thai_nhieu": ",".join(states) if len(states) > 1 else "",
              "do_khan": "" if priority is None else str(priority),
              "tu_ngay": lo.isoformat() if lo else "", "den_ngay": hi.isoformat() if hi else ""}
     return filters, shown
 
 
 def _page_query(shown: dict[str, str], page: int) -> str:
-    params = {k: v for k, v in shown.items() if v}
+    params: dict[str, Any] = {k: v for k, v in shown.items() if v and k != "trang_thai_nhieu"}
+    if shown.get("trang_thai_nhieu"):  # several states (a dashboard link): keep them all
+        params["trang_thai"] = shown["trang_thai_nhieu"].split(",")
     if page > 1:
         params["trang"] = str(page)
-    return urlencode(params)
+    return urlencode(params, doseq=True)
 
 
 @get("/van-ban-den", name="incoming-list", guards=ALL, sync_to_thread=True)

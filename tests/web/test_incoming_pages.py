@@ -471,3 +471,19 @@ def test_secret_documents_are_read_only_by_those_given_them(site: Site) -> None:
                        lead=Assignee("user", "chuyenvien", "Chuyên Viên"))
     site.login("chuyenvien")
     assert site.client.get(f"/van-ban-den/{doc_id}").status_code == 200
+
+
+def test_list_takes_several_states_and_the_recall_filter(site: Site) -> None:
+    a, b, c = (site.receive(f"Văn bản lọc {n}") for n in range(3))
+    clerk_actor = Actor("vanthu", frozenset({Role.CLERK}), "Trần Thị Văn Thư")
+    site.office.accept(f"in:{a}", clerk_actor)
+    now = site.clock.now()
+    site.office.docs.incoming.apply(f"in:{c}", lambda d: request_recall(
+        d, via=StatusCode.RECALL_REQUESTED, reason="Nhầm", at=now), actor="sync", at=now)
+    site.login("vanthu")
+    both = site.client.get("/van-ban-den?trang_thai=received&trang_thai=accepted").text
+    assert all(f'data-ref="in:{x}"' in both for x in (a, b, c))
+    accepted = site.client.get("/van-ban-den?trang_thai=accepted").text
+    assert f'data-ref="in:{a}"' in accepted and f'data-ref="in:{b}"' not in accepted
+    recalls = site.client.get("/van-ban-den?thu_hoi=1").text
+    assert f'data-ref="in:{c}"' in recalls and f'data-ref="in:{a}"' not in recalls
