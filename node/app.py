@@ -121,7 +121,7 @@ class Node:
             at, checks = self._health_cache
             if checks and time.monotonic() - at < HEALTH_CACHE_SECONDS:
                 return checks
-            checks = diagnostics.health_checks(self.config, self.db, self.exchange.status(stuck_limit=0),
+            checks = diagnostics.health_checks(self.config, self.db, self.exchange.queue_status(),
                                                self.clock.now())
             self._health_cache = (time.monotonic(), checks)
             return checks
