@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdfium2
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
@@ -55,7 +56,7 @@ from node.app import create_app, open_node
 from node.domain import incoming
 from node.domain.accounts import Role
 from node.domain.clock import VN_TZ, FixedClock
-from node.domain.documents import Actor, DocumentMetadata, Organ, StatusCode
+from node.domain.documents import Actor, DocumentMetadata, Organ, Secrecy, StatusCode
 from node.domain.dossier import CatalogueEntry
 from node.domain.fields import ExtractedFields
 from node.domain.incoming import Assignee
@@ -76,6 +77,9 @@ ROLES = (CLERK, LEADER, SPECIALIST, ADMIN)  # allowed requests run in this order
 USERNAMES = {ADMIN: "quantri", CLERK: "vanthu", LEADER: "lanhdao", SPECIALIST: "chuyenvien"}
 FULL_NAMES = {ADMIN: "Phạm Quản Trị", CLERK: "Trần Thị Văn Thư", LEADER: "Nguyễn Văn Lãnh Đạo",
               SPECIALIST: "Lê Chuyên Viên"}
+SECRET_WORD = "thanhlongmat"  # in the secret documents' content only (PDF text, OCR text)
+# who opens a secret document given to nobody (node.domain.office.may_read; Luật Bảo vệ bí mật nhà nước)
+SECRET_READERS = frozenset({CLERK, LEADER})
 SPARE_USER = "nghiviec"  # the account the admin pages act on (disable, reset password, roles)
 
 PUBLIC = frozenset({ANONYMOUS, *ROLES})
@@ -313,6 +317,7 @@ class Seeded:
     targets: dict[tuple[str, str], str]  # (segment, action) → the parameter value that action acts on
     values: dict[str, str]  # what form data may refer to: {dossier}, {done}
     pdf: bytes
+    secret: dict[str, list[str]]  # path parameter values of the secret documents, their files, a hồ sơ
 
 
 def _seed(root: Path, cfg: Path) -> Seeded:
@@ -407,6 +412,22 @@ def _seed(root: Path, cfg: Path) -> Seeded:
         targets["ho-so", "dong"] = str(dossiers[1])
         targets["so-dang-ky", "lay-so"] = "di"  # a number for a văn bản đi on paper
 
+        # secret (mật) documents given to nobody: the word SECRET_WORD is only in their content
+        secret_pdf = make_draft(DraftSpec(subject=f"Về việc {SECRET_WORD}"))
+        sha_in = o.blobs.put(_pdf(secret_pdf, "in-secret"))
+        secret_in = o.register_paper(clerk, DocumentMetadata(
+            type_name="Công văn", subject="Văn bản đến mật", issuer=SENDER, code_number="7",
+            code_notation="SNV-M", secrecy=Secrecy.SECRET, page_amount=1), sha_in,
+            text=f"Nội dung mật {SECRET_WORD}")
+        o.accept(secret_in.ref, clerk)
+        secret_out = o.draft(leader, DraftInput(type_name="Công văn", subject="Dự thảo mật", unit_abbr="VP",
+                                                secrecy=Secrecy.SECRET), _pdf(secret_pdf, "out-secret"))
+        secret_dossier = o.open_dossier(clerk, CatalogueEntry(2026, "03TH", "Hồ sơ có văn bản mật",
+                                                              "Vĩnh viễn"))
+        o.file_document(str(secret_dossier.file_code), secret_in.ref, clerk)
+        secret = {"van-ban-den": [secret_in.ref.split(":")[1]], "van-ban-di": [secret_out.ref.split(":")[1]],
+                  "tep": [secret_in.blobs[0], secret_out.pdf_blob], "ho-so": [str(secret_dossier.file_code)]}
+
         scan_pdf = root / "scan.pdf"
         scan_pdf.write_bytes(_pdf(base, "scan"))
         sha = node.blobs.put_bytes(scan_pdf.read_bytes()).sha256
@@ -433,7 +454,7 @@ def _seed(root: Path, cfg: Path) -> Seeded:
             "don-vi": [str(unit_id)],
         }
         values = {"dossier": str(dossiers[0]), "done": f"in:{targets['van-ban-den', 'done']}"}
-        return Seeded(passwords, samples, targets, values, base)
+        return Seeded(passwords, samples, targets, values, base, secret)
     finally:
         node.close()
 
@@ -789,3 +810,56 @@ def test_report_the_size_of_the_matrix(world: World, outcome: Outcome, artifacts
           f" refused without/with a forged CSRF token")
     for seconds, what in slowest:
         print(f"  {seconds * 1000:7.0f} ms  {what}")
+
+
+def _text_of(r: httpx.Response) -> str:
+    if r.content.startswith(b"%PDF-"):
+        doc = pypdfium2.PdfDocument(r.content)
+        try:
+            return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+        finally:
+            doc.close()
+    return r.text
+
+
+def test_a_secret_document_is_opened_only_by_the_people_given_it(world: World, outcome: Outcome) -> None:
+    """A mật document given to nobody: văn thư and lãnh đạo open it; a chuyên viên and the admin get
+    403/404 on every GET route that shows it or its file, and its content never reaches them — not
+    through /tep, the search snippets or a hồ sơ bundle."""
+    secret = world.seeded.secret
+    problems = []
+    checked = 0
+    for case in outcome.routes:
+        if case.method != "GET" or "{" not in case.template:
+            continue
+        segment = next(seg for seg in case.template.split("/")[1:] if not PARAM_RE.fullmatch(seg))
+        if segment not in secret:
+            continue
+        for path in _join(case, {**world.seeded.samples, segment: secret[segment]}):
+            for who in ROLES:
+                if who not in ROWS.get(case.key, frozenset()):
+                    continue
+                r = world.request(who, "GET", path)
+                checked += 1
+                leaked = SECRET_WORD in _text_of(r).lower()
+                if who in SECRET_READERS:
+                    if r.status_code != 200:
+                        problems.append(f"GET {path} as {who}: {_describe(r)}, expected the document")
+                elif leaked or (segment != "ho-so" and r.status_code not in (403, 404)):
+                    what = " with its content" if leaked else ""
+                    problems.append(f"GET {path} as {who}: {_describe(r)}{what}, expected 403/404 and no"
+                                    " content")
+    nothing = "khongcotunay"  # matches nothing: how often the page repeats the query itself
+    echoes = world.request(CLERK, "GET", f"/tim-kiem?q={nothing}").text.lower().count(nothing)
+    for who in ROLES:
+        r = world.request(who, "GET", f"/tim-kiem?q={SECRET_WORD}")
+        checked += 1
+        shown = [ref for seg, kind in (("van-ban-den", "in"), ("van-ban-di", "out"))
+                 for ref in secret[seg] if f"/{seg}/{ref}" in r.text or f'data-ref="{kind}:{ref}"' in r.text]
+        if who in SECRET_READERS and not shown:
+            problems.append(f"search for the secret word as {who}: nothing found (is the text indexed?)")
+        if who not in SECRET_READERS and (shown or r.text.lower().count(SECRET_WORD) > echoes):
+            problems.append(f"search for the secret word as {who}: the secret document is listed"
+                            f" ({', '.join(shown) or 'its text in a snippet'})")
+    assert checked
+    assert not problems, "\n".join(problems)
