@@ -25,9 +25,15 @@ wrong one (403), and every ``<form method="post">`` (or ``hx-post`` form) of eve
 the run — each GET page as each role, each document detail page in each workflow state — carries the
 ``_csrf_token`` input.
 
-One office (``vanthu init``, real SQLite, real argon2 logins) is built once for the module: one
-account per role, one văn bản đến in each state, văn bản đi (draft, in review, submitted, a giấy
-mời), one hồ sơ, one scan, one unit.
+The admin: pages of the office, the admin pages and what the domain keeps open to everyone; not the
+official acts reserved to văn thư or lãnh đạo (``only()`` rows) — see ``office()`` and ``only()``.
+
+A secret (mật) document given to nobody is opened by văn thư and lãnh đạo only, on every GET route
+that shows it, its file, its scan, a hồ sơ bundle holding it, or search hits on its content.
+
+One office (``vanthu init``, real SQLite, real argon2 logins) is built once for the module by
+``_seed``: one account per role, one văn bản đến / đi in each state and one per action route, hồ sơ,
+scans, a unit, the secret documents. The whole matrix is written to tests/artifacts/role-matrix.tsv.
 """
 
 from __future__ import annotations
