@@ -40,9 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -477,22 +475,19 @@ def _seed(root: Path, cfg: Path) -> Seeded:
 
 
 @pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    root = Path(tempfile.mkdtemp(prefix="role-matrix-"))
-    try:
-        cfg = root / "node.toml"
-        cfg.write_text(NODE_TOML.format(code=AGENCY, name="UBND phường Một", port=8080, max_failures=10),
-                       encoding="utf-8")
-        run_cli("--config", str(cfg), "init", check=True)
-        seeded = _seed(root, cfg)
-        app = create_app(NodeDir(root, cfg).config, clock=FixedClock(T0))
-        with TestClient(app=app, base_url="http://127.0.0.1:8080") as client:
-            w = World(app, client, seeded, NodeDir(root, cfg).config.db_path)
-            for who in (*ROLES, ANONYMOUS):
-                w.log_in(who)
-            yield w
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("role-matrix")
+    cfg = root / "node.toml"
+    cfg.write_text(NODE_TOML.format(code=AGENCY, name="UBND phường Một", port=8080, max_failures=10),
+                   encoding="utf-8")
+    run_cli("--config", str(cfg), "init", check=True)
+    seeded = _seed(root, cfg)
+    app = create_app(NodeDir(root, cfg).config, clock=FixedClock(T0))
+    with TestClient(app=app, base_url="http://127.0.0.1:8080") as client:
+        w = World(app, client, seeded, NodeDir(root, cfg).config.db_path)
+        for who in (*ROLES, ANONYMOUS):
+            w.log_in(who)
+        yield w
 
 
 # -- the routes -----------------------------------------------------------------------------------
