@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from node.domain.accounts import Role
+from node.domain.documents import Actor
 from node.domain.incoming import INCOMING_STATE_VI, IncomingState
 from node.domain.outgoing import OUTGOING_STATE_VI, OutgoingState
 
@@ -179,7 +181,7 @@ class SearchFilters:
     """Filters of the search page; empty = any. ``exact`` keeps only hits that contain every
     typed word with its marks (case-insensitive): "Đà Nẵng" yes, "da nang" no."""
 
-    kinds: tuple[str, ...] = ()  # "in", "out", "scan"
+    kinds: tuple[str, ...] = ()  # "in", "out", "scan", "dossier"
     type_name: str = ""
     issuer: str = ""
     date_from: date | None = None
@@ -187,6 +189,15 @@ class SearchFilters:
     state: str = ""
     register_code: str = ""
     exact: bool = False
+    # Who searches (None: no restriction, for internal use). Secret (mật) documents are found only
+    # by those who may open them (node.domain.office.may_read): văn thư and lãnh đạo, the drafter
+    # and reviewers of a văn bản đi, the assignees of a văn bản đến. Scans (raw intake, whose
+    # secrecy is not known yet) are found by văn thư and lãnh đạo only.
+    reader: Actor | None = None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.reader is None or self.reader.has(Role.CLERK, Role.LEADER)
 
     @property
     def on_documents(self) -> bool:

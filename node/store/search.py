@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlite_utils import Database as SuDatabase
 
+from node.domain.documents import Actor
 from node.domain.listing import SearchFilters, SearchHit
 from node.domain.text import fold, nfc, squash
 from node.store.db import Database
@@ -112,6 +113,18 @@ def contains_words(text: str, words: list[str]) -> bool:
 _BRANCHES = (("in", "doc_in", "received_at"), ("out", "doc_out", "created_at"))
 
 
+def _visible(kind: str, alias: str, reader: Actor) -> tuple[str, list[Any]]:
+    """SQL true when ``reader`` may find the ``doc_in`` / ``doc_out`` row ``alias`` (may_read):
+    not secret, or given to them (assignee, unit, drafter, reviewer)."""
+    if kind == "in":
+        return (f"({alias}.secrecy = 0 OR EXISTS (SELECT 1 FROM doc_assignee a WHERE a.doc_id = {alias}.id"
+                " AND ((a.kind = 'user' AND a.ref = ?) OR (a.kind = 'unit' AND a.ref = ?))))",
+                [reader.username, "" if reader.unit_id is None else str(reader.unit_id)])
+    return (f"({alias}.secrecy = 0 OR {alias}.author = ? OR EXISTS (SELECT 1 FROM"
+            f" json_each({alias}.data, '$.reviewers') r WHERE r.value = ?))",
+            [reader.username, reader.username])
+
+
 class SqliteSearchIndex:
     """Queries over ``search_doc``: the ``DocumentSearch`` port.
 
@@ -157,6 +170,10 @@ class SqliteSearchIndex:
             if f.date_to:
                 clauses.append(f"x.{day} < ?")
                 params.append((f.date_to + timedelta(days=1)).isoformat())
+            if not f.sees_everything and f.reader is not None:
+                clause, extra = _visible(kind, "x", f.reader)
+                clauses.append(clause)
+                params.extend(extra)
             out.append((kind, table, " AND ".join(clauses) or "1", params))
         return out
 
@@ -208,10 +225,25 @@ class SqliteSearchIndex:
         score = "bm25(search_fts, 5.0, 1.0)" if rank else "0.0"
         exact = " AND vt_has_words(d.title || ' ' || d.body)" if words else ""
         head = f"SELECT search_fts.rowid AS id, {score} AS rank FROM search_fts"
+        params: list[Any]
+        if branches is None and not f.sees_everything and f.reader is not None:
+            # Secret documents only for those given them, no scans: each candidate's row checked.
+            vis_in, p_in = _visible("in", "i", f.reader)
+            vis_out, p_out = _visible("out", "o", f.reader)
+            sql = (head + " CROSS JOIN search_doc d ON d.id = search_fts.rowid"
+                   " LEFT JOIN doc_in i ON d.kind = 'in' AND i.ref = d.ref"
+                   " LEFT JOIN doc_out o ON d.kind = 'out' AND o.ref = d.ref"
+                   f" WHERE search_fts MATCH ? AND d.kind <> 'scan' AND (i.id IS NULL OR {vis_in})"
+                   f" AND (o.id IS NULL OR {vis_out})")
+            params = [expr, *p_in, *p_out]
+            if kinds:
+                sql += f" AND d.kind IN ({', '.join('?' * len(kinds))})"
+                params.extend(kinds)
+            return [sql + exact], params
         if branches is None:
             sql = head + (" JOIN search_doc d ON d.id = search_fts.rowid" if kinds or words else "")
             sql += " WHERE search_fts MATCH ?"
-            params: list[Any] = [expr]
+            params = [expr]
             if kinds:
                 sql += f" AND d.kind IN ({', '.join('?' * len(kinds))})"
                 params.extend(kinds)

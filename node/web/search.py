@@ -8,6 +8,7 @@ handler sees only the ``search`` port of :class:`node.web.app.WebContext` (``Doc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from node.domain.listing import DocumentSearch, SearchFilters
 from node.domain.numbering import RegisterKind
 from node.domain.outgoing import OUTGOING_STATE_VI
 from node.web.auth import requires
+from node.web.office import actor_of
 
 EVERYONE = [requires(Role.CLERK, Role.LEADER, Role.SPECIALIST)]  # admins pass every guard
 PAGE_SIZE = 20
@@ -82,6 +84,7 @@ def search_page(request: Request[Any, Any, Any]) -> Template:
     if index is None:
         raise NotFoundException("Chức năng tìm kiếm chưa được bật.")
     text, filters, order, shown = read_form(request.query_params)
+    filters = replace(filters, reader=actor_of(request))  # secret documents: only those given them
     page_text = request.query_params.get("trang") or "1"
     page = min(max(1, int(page_text)), 500) if page_text.isdigit() else 1
     hits = index.search(text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, filters=filters,

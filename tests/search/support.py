@@ -3,6 +3,7 @@ columns the document store fills) and indexed the way it indexes (kind "in"/"out
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -19,16 +20,16 @@ def add_in(db: Database, subject: str, *, issuer: str = "Sở Tài chính", issu
            state: str = "received", received: str = "2026-03-02T09:00:00+07:00", type_name: str = "Công văn",
            code: str = "", due: str | None = None, priority: int = 0, register: str = "",
            arrival_year: int | None = None, text: str = "", recall_pending: bool = False,
-           assignees: tuple[tuple[str, str, bool, str | None], ...] = ()) -> int:
+           secrecy: int = 0, assignees: tuple[tuple[str, str, bool, str | None], ...] = ()) -> int:
     """One văn bản đến; ``assignees`` are (kind, ref, lead, due_date)."""
 
     def tx(d: SuDatabase) -> int:
         cur = d.execute(
             "INSERT INTO doc_in (ref, state, subject, type_name, code, issuer_code, issuer_name, channel,"
-            " priority, received_at, register_code, arrival_year, due_date, recall_pending, data, updated_at)"
-            " VALUES ('', ?, ?, ?, ?, ?, ?, 'axis', ?, ?, ?, ?, ?, ?, '{}', ?)",
-            (state, subject, type_name, code, issuer_code, issuer, priority, received, register, arrival_year,
-             due, int(recall_pending), received))
+            " priority, secrecy, received_at, register_code, arrival_year, due_date, recall_pending, data,"
+            " updated_at) VALUES ('', ?, ?, ?, ?, ?, ?, 'axis', ?, ?, ?, ?, ?, ?, ?, '{}', ?)",
+            (state, subject, type_name, code, issuer_code, issuer, priority, secrecy, received, register,
+             arrival_year, due, int(recall_pending), received))
         doc_id = int(cur.lastrowid or 0)
         ref = f"in:{doc_id}"
         d.execute("UPDATE doc_in SET ref = ? WHERE id = ?", (ref, doc_id))
@@ -43,13 +44,15 @@ def add_in(db: Database, subject: str, *, issuer: str = "Sở Tài chính", issu
 
 
 def add_out(db: Database, subject: str, *, state: str = "draft", created: str = "2026-03-02T09:00:00+07:00",
-            type_name: str = "Công văn", register: str = "", text: str = "", **extra: Any) -> int:
+            type_name: str = "Công văn", register: str = "", text: str = "", author: str = "chuyenvien",
+            secrecy: int = 0, reviewers: tuple[str, ...] = (), **extra: Any) -> int:
     def tx(d: SuDatabase) -> int:
         cur = d.execute(
             "INSERT INTO doc_out (ref, state, subject, type_name, author, category, created_at,"
-            " register_code, data, updated_at)"
-            " VALUES ('', ?, ?, ?, 'chuyenvien', 'electronic', ?, ?, '{}', ?)",
-            (state, subject, type_name, created, register, created))
+            " register_code, secrecy, data, updated_at)"
+            " VALUES ('', ?, ?, ?, ?, 'electronic', ?, ?, ?, ?, ?)",
+            (state, subject, type_name, author, created, register, secrecy,
+             json.dumps({"reviewers": list(reviewers)}), created))
         doc_id = int(cur.lastrowid or 0)
         ref = f"out:{doc_id}"
         d.execute("UPDATE doc_out SET ref = ? WHERE id = ?", (ref, doc_id))

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from node.domain.accounts import Role
 from node.domain.clock import FixedClock
-from node.domain.documents import Channel, DocumentMetadata, Organ
+from node.domain.documents import Actor, Channel, DocumentMetadata, Organ
 from node.domain.incoming import receive
 from node.domain.listing import SearchFilters
 from node.store.blobs import BlobStore
@@ -123,3 +124,38 @@ def test_documents_created_by_the_document_store_are_found(tmp_path: Path, db: D
     assert [h.ref for h in idx.search("da nang", filters=narrow)] == [doc.ref]
     assert [h.ref for h in idx.search("Đà Nẵng", filters=SearchFilters(exact=True))] == [doc.ref]
     assert idx.search("da nang", filters=SearchFilters(exact=True)) == []
+
+
+def test_secret_documents_are_found_only_by_those_who_may_open_them(db: Database,
+                                                                    idx: SqliteSearchIndex) -> None:
+    word = "thanhlongmat"
+    open_in = add_in(db, f"Công văn thường {word}")
+    secret_in = add_in(db, "Văn bản đến mật", text=f"nội dung {word}", secrecy=1,
+                       assignees=(("user", "lan", True, None), ("unit", "3", False, None)))
+    secret_out = add_out(db, "Dự thảo mật", text=f"nội dung {word}", secrecy=1, author="minh",
+                         reviewers=("hoa",))
+    db.write(lambda d: index_text(d, kind="scan", ref="5", title="Bản quét", body=word, now=NOW))
+    db.write(lambda d: index_text(d, kind="dossier", ref="000.00.01.H26.2026.01VP", title="Hồ sơ",
+                                  body=word, now=NOW))
+
+    def found(who: str, *roles: Role, unit: int | None = None, **filters: object) -> list[str]:
+        reader = Actor(who, frozenset(roles), unit_id=unit)
+        return refs(idx.search(word, filters=SearchFilters(reader=reader, **filters)))  # type: ignore[arg-type]
+
+    everything = sorted([f"in:{open_in}", f"in:{secret_in}", f"out:{secret_out}", "5",
+                         "000.00.01.H26.2026.01VP"])
+    assert found("vanthu", Role.CLERK) == everything and found("lanhdao", Role.LEADER) == everything
+    assert refs(idx.search(word)) == everything  # no reader: internal use, no restriction
+    public = [f"in:{open_in}", "000.00.01.H26.2026.01VP"]
+    assert found("khac", Role.SPECIALIST) == sorted(public)
+    assert found("admin", Role.ADMIN) == sorted(public)  # IT administrators are not given secrets
+    assert found("lan", Role.SPECIALIST) == sorted([*public, f"in:{secret_in}"])  # the lead assignee
+    assert found("ai", Role.SPECIALIST, unit=3) == sorted([*public, f"in:{secret_in}"])  # their unit
+    assert found("minh", Role.SPECIALIST) == sorted([*public, f"out:{secret_out}"])  # the drafter
+    assert found("hoa", Role.SPECIALIST) == sorted([*public, f"out:{secret_out}"])  # a reviewer
+    # with document filters (per-table branches) the same rule holds
+    assert found("khac", Role.SPECIALIST, type_name="Công văn") == [f"in:{open_in}"]
+    assert found("lan", Role.SPECIALIST, type_name="Công văn") == sorted([f"in:{open_in}", f"in:{secret_in}"])
+    assert found("khac", Role.SPECIALIST, kinds=("scan",)) == []
+    reader = Actor("khac", frozenset({Role.SPECIALIST}))
+    assert idx.count(word, filters=SearchFilters(reader=reader)) == 2
