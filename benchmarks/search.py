@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import percentile, write_result  # noqa: E402
+from node.domain.accounts import Role  # noqa: E402
 from node.domain.clock import VN_TZ  # noqa: E402
+from node.domain.documents import Actor  # noqa: E402
 from node.domain.listing import ListFilters, SearchFilters  # noqa: E402
 from node.domain.text import fold  # noqa: E402
 from node.store.db import Database, connect  # noqa: E402
@@ -157,11 +159,12 @@ def _rows(n: int, seed: int = 7) -> Iterator[tuple[tuple[Any, ...], tuple[Any, .
         due = (at.date() + timedelta(days=rng.choice((5, 7, 10, 15, 30)))).isoformat() \
             if rng.random() < 0.6 else None
         priority = rng.choices((0, 1, 2, 3), cum_weights=(85, 95, 98, 100))[0]
+        secrecy = 1 if rng.random() < 0.02 else 0
         ref = f"in:{i}"
         at_s = at.isoformat(timespec="seconds")
         data = DATA_PAD % (f"{i:064x}", ref)
         yield ((i, ref, state, subject, tname, code, code_i, issuer, at.date().isoformat(), "axis", priority,
-                at_s, "den" if registered else "", year if registered else None,
+                secrecy, at_s, "den" if registered else "", year if registered else None,
                 numbers[year] if registered else None, due, int(state == "recalled" and rng.random() < 0.1),
                 data, at_s),
                (i, "in", ref, f"{code} {subject}", f"{tname} · {issuer}\n" + ". ".join(sentences),
@@ -183,9 +186,9 @@ def fill(path: Path, n: int, *, batch: int = 50_000) -> float:
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO doc_in (id, ref, state, subject, type_name, code, issuer_code, issuer_name,"
-            " issued_date, channel, priority, received_at, register_code, arrival_year, arrival_number,"
-            " due_date, recall_pending, data, updated_at)"
-            f" VALUES ({', '.join('?' * 19)})", docs)
+            " issued_date, channel, priority, secrecy, received_at, register_code, arrival_year,"
+            " arrival_number, due_date, recall_pending, data, updated_at)"
+            f" VALUES ({', '.join('?' * 20)})", docs)
         conn.executemany("INSERT INTO search_doc (id, kind, ref, title, body, title_fold, body_fold,"
                          " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", texts)
         conn.execute("COMMIT")
@@ -340,6 +343,10 @@ def main(argv: list[str] | None = None) -> int:
         figures["two_words"] = compare("two folded words", [
             ("chuyen doi so", none), ("dat dai", none), ("tiem chung", none), ("khieu nai", none),
             ("van ban dien tu", none), ("ngan sach", none)], idx, raw, runs)
+        specialist = SearchFilters(reader=Actor("chuyenvien", frozenset({Role.SPECIALIST})))
+        words = ("chuyen doi so", "dat dai", "tiem chung", "khieu nai", "van ban dien tu", "ngan sach")
+        figures["two_words_specialist"] = compare("two folded words as a chuyên viên (secret ones hidden)",
+                                                  [(q, specialist) for q in words], idx, raw, runs)
         figures["two_words_rank"] = compare("two folded words, most relevant first", [
             ("chuyen doi so", none), ("dat dai", none), ("tiem chung", none), ("khieu nai", none),
             ("van ban dien tu", none), ("ngan sach", none)], idx, raw, runs, order="rank")
