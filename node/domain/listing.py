@@ -79,6 +79,9 @@ class ListFilters:
     year: int | None = None
     priority: int | None = None
     query: str = ""
+    # Who looks (None: no restriction). Secret (mật) documents are listed only for those who may
+    # open them (node.domain.office.may_read): văn thư, lãnh đạo, assignees, drafter, reviewers.
+    reader: Actor | None = None
     recall_pending: bool = False  # văn bản đến with a recall request waiting for the clerk
 
 

@@ -16,6 +16,7 @@ from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
+from node.domain.accounts import Role
 from node.domain.incoming import IncomingState
 from node.domain.listing import (
     OPEN_INCOMING,
@@ -29,7 +30,7 @@ from node.domain.listing import (
 from node.domain.outgoing import OutgoingState
 from node.store.db import Database
 from node.store.issuers import issuer_names
-from node.store.search import match_expression
+from node.store.search import match_expression, visible_sql
 
 __all__ = [
     "DashboardCounts", "IncomingRow", "ListFilters", "OutgoingRow", "SqliteLists", "WorkItem",
@@ -107,6 +108,10 @@ def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple
     if f.priority is not None:
         clauses.append("x.priority = ?")
         params.append(f.priority)
+    if f.reader is not None and not f.reader.has(Role.CLERK, Role.LEADER):
+        clause, extra = visible_sql(kind, "x", f.reader)
+        clauses.append(clause)
+        params.extend(extra)
     return source, (" WHERE " + " AND ".join(clauses)) if clauses else "", params, order
 
 

@@ -113,7 +113,7 @@ def contains_words(text: str, words: list[str]) -> bool:
 _BRANCHES = (("in", "doc_in", "received_at"), ("out", "doc_out", "created_at"))
 
 
-def _visible(kind: str, alias: str, reader: Actor) -> tuple[str, list[Any]]:
+def visible_sql(kind: str, alias: str, reader: Actor) -> tuple[str, list[Any]]:
     """SQL true when ``reader`` may find the ``doc_in`` / ``doc_out`` row ``alias`` (may_read):
     not secret, or given to them (assignee, unit, drafter, reviewer)."""
     if kind == "in":
@@ -171,7 +171,7 @@ class SqliteSearchIndex:
                 clauses.append(f"x.{day} < ?")
                 params.append((f.date_to + timedelta(days=1)).isoformat())
             if not f.sees_everything and f.reader is not None:
-                clause, extra = _visible(kind, "x", f.reader)
+                clause, extra = visible_sql(kind, "x", f.reader)
                 clauses.append(clause)
                 params.extend(extra)
             out.append((kind, table, " AND ".join(clauses) or "1", params))
@@ -228,8 +228,8 @@ class SqliteSearchIndex:
         params: list[Any]
         if branches is None and not f.sees_everything and f.reader is not None:
             # Secret documents only for those given them, no scans: each candidate's row checked.
-            vis_in, p_in = _visible("in", "i", f.reader)
-            vis_out, p_out = _visible("out", "o", f.reader)
+            vis_in, p_in = visible_sql("in", "i", f.reader)
+            vis_out, p_out = visible_sql("out", "o", f.reader)
             sql = (head + " CROSS JOIN search_doc d ON d.id = search_fts.rowid"
                    " LEFT JOIN doc_in i ON d.kind = 'in' AND i.ref = d.ref"
                    " LEFT JOIN doc_out o ON d.kind = 'out' AND o.ref = d.ref"

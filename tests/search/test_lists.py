@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from node.domain.accounts import Role
+from node.domain.documents import Actor
 from node.domain.listing import ListFilters
 from node.store.db import Database
 from node.store.lists import (
@@ -118,3 +120,21 @@ def test_inbox_page_is_an_index_walk(db: Database) -> None:
     # a text query: the full-text index drives, newest first, and stops after the page
     assert plan(ListFilters(query="ngan sach")).startswith("SCAN search_fts VIRTUAL TABLE")
     assert "TEMP B-TREE" not in plan(ListFilters(query="ngan sach", state="received"))
+
+
+def test_secret_documents_are_listed_only_for_those_who_may_open_them(db: Database) -> None:
+    plain = add_in(db, "Công văn thường", received="2026-03-01T08:00:00+07:00")
+    secret = add_in(db, "Văn bản mật", secrecy=1, received="2026-03-02T08:00:00+07:00",
+                    assignees=(("user", "lan", True, None),))
+    draft = add_out(db, "Dự thảo mật", secrecy=1, author="minh", reviewers=("hoa",))
+
+    def seen(who: str, *roles: Role, unit: int | None = None) -> tuple[list[int], list[int], int]:
+        f = ListFilters(reader=Actor(who, frozenset(roles), unit_id=unit))
+        return ids(list_incoming(db, f)), ids(list_outgoing(db, f)), count_incoming(db, f)
+
+    assert seen("vanthu", Role.CLERK) == ([secret, plain], [draft], 2) == seen("lanhdao", Role.LEADER)
+    assert seen("khac", Role.SPECIALIST) == ([plain], [], 1) == seen("admin", Role.ADMIN)
+    assert seen("lan", Role.SPECIALIST) == ([secret, plain], [], 2)
+    assert seen("minh", Role.SPECIALIST)[1] == [draft] and seen("hoa", Role.SPECIALIST)[1] == [draft]
+    assert ids(list_incoming(db, ListFilters(reader=Actor("khac", frozenset({Role.SPECIALIST})),
+                                             query="van ban mat"))) == []
