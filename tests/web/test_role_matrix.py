@@ -148,9 +148,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /tep/{sha256}": EVERYONE,
     # -- số hóa: the văn thư's queue of scanned paper --------------------------------------------
     "GET /so-hoa": office(CLERK, LEADER),
-    # a scan's page and its thumbnail: search finds scans (OCR text) for everyone
-    "GET /so-hoa/{scan_id}": EVERYONE,
-    "GET /so-hoa/{scan_id}/anh.png": EVERYONE,
+    # a scan's page and its thumbnail: unregistered paper (perhaps mật, not yet marked) is the văn
+    # thư's and lãnh đạo's, as the queue and the search (scans are found by them only)
+    "GET /so-hoa/{scan_id}": office(CLERK, LEADER),
+    "GET /so-hoa/{scan_id}/anh.png": office(CLERK, LEADER),
     "GET /so-hoa/{scan_id}/vao-so": office(CLERK),
     "POST /so-hoa/{scan_id}/vao-so": only(CLERK),
     # -- văn bản đi -----------------------------------------------------------------------------
