@@ -82,6 +82,10 @@ class DocumentRepository(DocumentKeyIndex, Protocol):
 
     def categories(self) -> CategoryTable: ...
 
+    def secret_holders(self, sha256: str) -> list[IncomingDocument | OutgoingDocument]: ...
+
+    def incoming_of_scan(self, scan_id: int) -> IncomingDocument | None: ...
+
     def integrity_ok(self, ref: str) -> bool | None:
         """What intake found of a văn bản đến's signatures (None: not checked, e.g. older rows)."""
         ...
@@ -169,6 +173,12 @@ def may_read(doc: IncomingDocument | OutgoingDocument, actor: Actor) -> bool:
     return any((a.kind == "user" and a.ref == actor.username)
                or (a.kind == "unit" and actor.unit_id is not None and a.ref == str(actor.unit_id))
                for a in (doc.assignment.lead, *doc.assignment.cooperating))
+
+
+def may_read_file(holders: Sequence[IncomingDocument | OutgoingDocument], actor: Actor) -> bool:
+    """A file of secret documents is for those who may open one of them (files of no secret
+    document are for every member of staff)."""
+    return not holders or any(may_read(d, actor) for d in holders)
 
 
 def check_may_read(doc: IncomingDocument | OutgoingDocument, actor: Actor) -> None:
@@ -556,14 +566,23 @@ class Office:
         self.docs.save_dossier(out.doc, tuple(e for e in out.events if isinstance(e, AuditEvent)))
         return out.doc
 
-    def dossier_files(self, file_code: str) -> tuple[Dossier, list[tuple[DossierItem, bytes | None]]]:
-        """The hồ sơ and each member's current PDF in time order (None when destroyed by a recall)."""
+    def dossier_files(self, file_code: str,
+                      reader: Actor | None = None) -> tuple[Dossier, list[tuple[DossierItem, bytes | None]]]:
+        """The hồ sơ and each member's current PDF in time order (None when destroyed by a recall,
+        or secret and ``reader`` may not open it)."""
         d = self._dossier(file_code)
         files: list[tuple[DossierItem, bytes | None]] = []
         for item in d.items:
+            ref = item.doc_ref
+            doc: IncomingDocument | OutgoingDocument = (
+                self._incoming(ref) if ref.startswith("in:") else self._outgoing(ref))
             sha = self._pdf_of(item.doc_ref)
-            files.append((item, self.blobs.read(sha) if sha else None))
+            readable = reader is None or may_read(doc, reader)
+            files.append((item, self.blobs.read(sha) if sha and readable else None))
         return d, files
+
+    def may_read_file(self, sha256: str, actor: Actor) -> bool:
+        return may_read_file(self.docs.secret_holders(sha256), actor)
 
     def _filed_meta(self, doc_ref: str) -> tuple[DocumentMetadata, date]:
         if doc_ref.startswith("in:"):

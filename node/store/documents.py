@@ -272,6 +272,18 @@ class SqliteDocuments:
         return self.db.query("SELECT id, ts, actor, action, detail FROM audit WHERE subject = ? ORDER BY id",
                              (ref,))
 
+    def secret_holders(self, sha256: str) -> list[IncomingDocument | OutgoingDocument]:
+        """The secret documents whose record names this file (their PDF, an attachment)."""
+        sql = "SELECT data FROM {0} INDEXED BY {0}_secret WHERE secrecy > 0 AND instr(data, ?) > 0"
+        out: list[IncomingDocument | OutgoingDocument] = [
+            decode(IncomingDocument, r["data"]) for r in self.db.query(sql.format("doc_in"), (sha256,))]
+        out += [decode(OutgoingDocument, r["data"]) for r in self.db.query(sql.format("doc_out"), (sha256,))]
+        return out
+
+    def incoming_of_scan(self, scan_id: int) -> IncomingDocument | None:
+        row = self.db.query_one("SELECT data FROM doc_in WHERE scan_id = ?", (scan_id,))
+        return decode(IncomingDocument, row["data"]) if row else None
+
     def integrity_ok(self, ref: str) -> bool | None:
         row = self.db.query_one("SELECT integrity_ok FROM doc_in WHERE ref = ?", (ref,))
         return None if row is None or row[0] is None else bool(row[0])

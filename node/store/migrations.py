@@ -570,3 +570,14 @@ def audit_0001_subject_index(db: Database) -> None:
     """A document's history timeline (its audit rows, ``subject`` = its ref) without reading the
     whole chain: one index range per detail page however long the audit log grows."""
     db.executescript("CREATE INDEX audit_subject ON audit (subject, id);")
+
+
+@migrations(name="documents_0003_secret_index")
+def documents_0003_secret_index(db: Database) -> None:
+    """The few secret documents, found without walking the rest (who may open a file, a scan)."""
+    db.executescript(
+        """
+        CREATE INDEX doc_in_secret ON doc_in (id) WHERE secrecy > 0;
+        CREATE INDEX doc_out_secret ON doc_out (id) WHERE secrecy > 0;
+        """
+    )

@@ -59,9 +59,10 @@ def _suggestions(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
     if lists is None:
         return []
     rows: list[tuple[str, str]] = []
-    for r in lists.list_incoming(ListFilters(), limit=30):
+    mine = ListFilters(reader=actor_of(request))
+    for r in lists.list_incoming(mine, limit=30):
         rows.append((r.ref, f"Đến: {r.code or ''} {r.subject}".strip()))
-    for o in lists.list_outgoing(ListFilters(), limit=30):
+    for o in lists.list_outgoing(mine, limit=30):
         rows.append((o.ref, f"Đi: {o.code or ''} {o.subject}".strip()))
     return rows
 
@@ -184,9 +185,10 @@ async def dossier_pdf(request: Request[Any, Any, Any], code: FromPath[str]) -> R
     d = await asyncio.to_thread(_dossier, office, code)
     if not d.items:
         raise DossierError("Hồ sơ chưa có văn bản nào để xuất.", code="dossier_empty")
+    actor = actor_of(request)
 
     def build() -> bytes:
-        found, files = office.dossier_files(str(d.file_code))
+        found, files = office.dossier_files(str(d.file_code), actor)  # secret members: for their readers
         data: bytes = port(found, files)
         return data
 

@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 
 from node.domain.accounts import Role
 from node.web.auth import requires
-from node.web.office import office_of
+from node.web.office import actor_of, office_of
 
 ALL = [requires(Role.CLERK, Role.LEADER, Role.SPECIALIST)]
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -55,6 +55,9 @@ def safe_name(name: str, ext: str, fallback: str) -> tuple[str, str]:
 def read_blob(request: Request[Any, Any, Any], sha256: str) -> bytes:
     if not _SHA_RE.match(sha256):
         raise NotFoundException("Không tìm thấy tệp.")
+    if not office_of(request).may_read_file(sha256, actor_of(request)):
+        raise PermissionDeniedException("Tệp của văn bản mật: chỉ văn thư, lãnh đạo và người được giao"
+                                        " mới được xem.")
     try:
         return office_of(request).blobs.read(sha256)
     except (OSError, ValueError) as e:  # destroyed by a recall, or never here

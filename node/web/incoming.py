@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -225,6 +226,7 @@ def _page_query(shown: dict[str, str], page: int) -> str:
 def incoming_list(request: Request[Any, Any, Any]) -> Template:
     lists = _lists(request)
     filters, shown = filters_from(request.query_params)
+    filters = replace(filters, reader=actor_of(request))  # secret documents for their readers only
     page_text = request.query_params.get("trang") or "1"
     page = max(1, int(page_text)) if page_text.isdigit() else 1
     total = lists.count_incoming(filters, cap=COUNT_CAP)

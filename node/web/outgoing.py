@@ -164,7 +164,8 @@ def outgoing_list(request: Request[Any, Any, Any], q: FromQuery[str] = "", trang
                   trang: PageNo = None) -> Template:
     lists = _lists(request)
     filters = ListFilters(state=trang_thai or None, type_name=loai.strip(), date_from=tu_ngay,
-                          date_to=den_ngay, register_code=so.strip(), year=nam, query=q.strip())
+                          date_to=den_ngay, register_code=so.strip(), year=nam, query=q.strip(),
+                          reader=actor_of(request))
     total = lists.count_outgoing(filters, cap=COUNT_CAP)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(trang or 1, pages)

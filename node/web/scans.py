@@ -36,12 +36,12 @@ from node.domain.documents import (
 )
 from node.domain.errors import DomainError
 from node.domain.numbering import RegisterKind
+from node.domain.office import check_may_read
 from node.domain.scanning import QueuedScan, ScanQueue
 from node.web.auth import requires
 from node.web.incoming import error_status, parse_day, vn_time
 from node.web.office import actor_of, office_of
 
-ALL = [requires(Role.CLERK, Role.LEADER, Role.SPECIALIST)]
 READERS = [requires(Role.CLERK, Role.LEADER)]
 CLERKS = [requires(Role.CLERK)]
 PAGE_SIZE = 20
@@ -121,9 +121,12 @@ def render_first_page(pdf: bytes, width: int = THUMB_WIDTH) -> bytes:
 THUMBNAILS = Thumbnails()
 
 
-@get("/so-hoa/{scan_id:int}/anh.png", name="scan-thumbnail", guards=ALL, sync_to_thread=True)
+@get("/so-hoa/{scan_id:int}/anh.png", name="scan-thumbnail", guards=READERS, sync_to_thread=True)
 def thumbnail(request: Request[Any, Any, Any], scan_id: FromPath[int]) -> Response[bytes]:
     scan = _scan(request, scan_id)
+    doc = office_of(request).docs.incoming_of_scan(scan_id)
+    if doc is not None:  # a registered scan is its document's page 1: the document's readers only
+        check_may_read(doc, actor_of(request))
     try:
         png = THUMBNAILS.get(scan.pdf_sha256, office_of(request).blobs.read)
     except (OSError, ValueError, pypdfium2.PdfiumError) as e:
@@ -161,7 +164,7 @@ def scan_queue(request: Request[Any, Any, Any]) -> Template:
         "pages": pages, "can_register": user.has_any(Role.CLERK, Role.ADMIN), **_helpers()})
 
 
-@get("/so-hoa/{scan_id:int}", name="scan", guards=ALL, sync_to_thread=True)
+@get("/so-hoa/{scan_id:int}", name="scan", guards=READERS, sync_to_thread=True)
 def scan_page(request: Request[Any, Any, Any], scan_id: FromPath[int]) -> Template | Redirect:
     return _scan_or_document(request, scan_id)
 
