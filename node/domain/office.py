@@ -542,6 +542,8 @@ class Office:
 
     def file_document(self, file_code: str, doc_ref: str, actor: Actor) -> Dossier:
         d = self._dossier(file_code)
+        check_may_read(self._incoming(doc_ref) if doc_ref.startswith("in:") else self._outgoing(doc_ref),
+                       actor)  # no secret document in the hồ sơ of someone who may not open it
         meta, when = self._filed_meta(doc_ref)
         item = DossierItem(doc_ref, meta.issued_date or when, meta.page_amount, meta.code, meta.subject)
         out = dossiers.add_document(d, item, actor=actor, at=self._now())

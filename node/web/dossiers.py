@@ -142,7 +142,8 @@ def _doc_ref(text: str) -> str:
 def _refused(request: Request[Any, Any, Any], office: Office, code: str, e: DomainError,
              van_ban: str = "") -> Template:
     d = _dossier(office, code)
-    status = 409 if e.code in ("dossier_closed", "already_filed", "illegal_transition") else 400
+    status = 403 if e.code in ("not_permitted", "secret_not_permitted") else 409 if e.code in (
+        "dossier_closed", "already_filed", "illegal_transition") else 400
     return Template("dossiers/detail.html", status_code=status,
                     context=_detail_context(request, d, error=e.message, van_ban=van_ban))
 

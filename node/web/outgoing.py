@@ -463,7 +463,7 @@ async def _act(request: Request[Any, Any, Any], doc_id: int, slug: str, step: St
     user = _user(request)
     form = await request.form()
     ref = _ref(doc_id)
-    await asyncio.to_thread(_document, office, doc_id)  # 404 before anything else
+    check_may_read(await asyncio.to_thread(_document, office, doc_id), actor)  # 404, then 403 if secret
     try:
         await asyncio.to_thread(step, office, ref, actor, form)
     except (DomainError, NodeError) as e:

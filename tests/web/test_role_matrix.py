@@ -431,7 +431,8 @@ def _seed(root: Path, cfg: Path) -> Seeded:
                                                               "Vĩnh viễn"))
         o.file_document(str(secret_dossier.file_code), secret_in.ref, clerk)
         secret = {"van-ban-den": [secret_in.ref.split(":")[1]], "van-ban-di": [secret_out.ref.split(":")[1]],
-                  "tep": [secret_in.blobs[0], secret_out.pdf_blob], "ho-so": [str(secret_dossier.file_code)]}
+                  "tep": [secret_in.blobs[0], secret_out.pdf_blob], "ho-so": [str(secret_dossier.file_code)],
+                  "ref": [secret_in.ref]}
 
         def scan(name: str, data: bytes, text: str) -> tuple[int, str]:
             path = root / f"{name}.pdf"
@@ -606,10 +607,10 @@ def target_path(world: World, case: RouteCase) -> str:
     return _join(case, samples)[0]
 
 
-def request_body(world: World, case: RouteCase, token: str | None) -> dict[str, Any]:
+def request_body(world: World, case: RouteCase, token: str | None, **values: str) -> dict[str, Any]:
     """The form of a state-changing request (``token`` None: without the CSRF field)."""
     post = POSTS.get(case.key, Post())
-    data = {k: v.format(**world.seeded.values) for k, v in post.data.items()}
+    data = {k: v.format(**{**world.seeded.values, **values}) for k, v in post.data.items()}
     if token is not None:
         data["_csrf_token"] = token
     if post.upload:
@@ -888,5 +889,36 @@ def test_a_secret_document_is_opened_only_by_the_people_given_it(world: World, o
         if who not in SECRET_READERS and (shown or r.text.lower().count(SECRET_WORD) > echoes):
             problems.append(f"search for the secret word as {who}: the secret document is listed"
                             f" ({', '.join(shown) or 'its text in a snippet'})")
+    assert checked
+    assert not problems, "\n".join(problems)
+
+
+def test_a_secret_document_is_not_acted_on_by_those_who_may_not_open_it(world: World,
+                                                                        outcome: Outcome) -> None:
+    """Whoever may not open a secret document cannot comment on it, process it, file it or put it in
+    their hồ sơ either: 403/404 (not even its state: 409 would tell), and the office unchanged."""
+    secret = world.seeded.secret
+    problems = []
+    checked = 0
+    for case in outcome.routes:
+        if case.method not in UNSAFE:
+            continue
+        segment = next(seg for seg in case.template.split("/")[1:] if not PARAM_RE.fullmatch(seg))
+        by_ref = case.key == row_key("POST /ho-so/{code}/them")  # the document is named in the form
+        if not by_ref and (segment not in ("van-ban-den", "van-ban-di") or "{" not in case.template):
+            continue
+        path = target_path(world, case) if by_ref else _join(case, {**world.seeded.samples,
+                                                                     segment: secret[segment]})[0]
+        for who in ROLES:
+            if who in SECRET_READERS or who not in ROWS.get(case.key, frozenset()):
+                continue
+            before = world.last_audit_id()
+            r = world.request(who, case.method, path,
+                              **request_body(world, case, world.tokens[who], done=secret["ref"][0]))
+            checked += 1
+            if r.status_code not in (403, 404) or world.last_audit_id() != before:
+                changed = " and the office changed" if world.last_audit_id() != before else ""
+                problems.append(f"{case.key} on the secret document as {who}: {_describe(r)}{changed},"
+                                " expected 403/404")
     assert checked
     assert not problems, "\n".join(problems)
