@@ -216,7 +216,7 @@ class Post:
     """A valid request for a state-changing route: every caller sends it (with its own CSRF token),
     so a guard that lets the wrong person through shows as a change in the office, not just a 400."""
 
-    data: dict[str, str] = field(default_factory=dict)  # values may name {dossier} / {done}
+    data: dict[str, str] = field(default_factory=dict)  # values may name {dossier} / {done} / {unfiled}
     target: str = ""  # the action's own document (IN_ACTIONS / OUT_ACTIONS / ho-so them|dong)
     upload: bool = False  # multipart with a PDF in ``tep``
 
@@ -252,7 +252,7 @@ POSTS: dict[str, Post] = {
                                              "doi-lich-hop"),
     "POST /ho-so/moi": Post({"nam": "2026", "ky_hieu": "05TH", "tieu_de": "Hồ sơ mở qua biểu mẫu",
                              "thoi_han": "10 năm"}),
-    "POST /ho-so/{}/them": Post({"van_ban": "{done}"}, "them"),
+    "POST /ho-so/{}/them": Post({"van_ban": "{unfiled}"}, "them"),
     "POST /ho-so/{}/dong": Post({"ghi_chu": "Đủ văn bản"}, "dong"),
 }
 
@@ -320,7 +320,7 @@ class Seeded:
     passwords: dict[str, str]
     samples: dict[str, list[str]]  # path parameter values, by the literal segment before the parameter
     targets: dict[tuple[str, str], str]  # (segment, action) → the parameter value that action acts on
-    values: dict[str, str]  # what form data may refer to: {dossier}, {done}
+    values: dict[str, str]  # what form data may refer to: {dossier}, {done}, {unfiled}
     pdf: bytes
     secret: dict[str, list[str]]  # path parameter values of the secret documents, their files, a hồ sơ
 
@@ -413,6 +413,7 @@ def _seed(root: Path, cfg: Path) -> Seeded:
         dossiers = [o.open_dossier(specialist, CatalogueEntry(2026, notation, title, "10 năm")).file_code
                     for notation, title in (("01TH", "Hồ sơ công văn thử"), ("02TH", "Hồ sơ để đóng"))]
         o.file_document(str(dossiers[0]), f"in:{targets['van-ban-den', 'done']}", specialist)
+        o.file_document(str(dossiers[1]), f"in:{targets['van-ban-den', 'processing']}", specialist)
         targets["ho-so", "them"] = str(dossiers[0])
         targets["ho-so", "dong"] = str(dossiers[1])
         targets["so-dang-ky", "lay-so"] = "di"  # a number for a văn bản đi on paper
@@ -470,7 +471,8 @@ def _seed(root: Path, cfg: Path) -> Seeded:
             "nguoi-dung": [str(spare_id)],
             "don-vi": [str(unit_id)],
         }
-        values = {"dossier": str(dossiers[0]), "done": f"in:{targets['van-ban-den', 'done']}"}
+        values = {"dossier": str(dossiers[0]), "done": f"in:{targets['van-ban-den', 'done']}",
+                  "unfiled": f"in:{targets['van-ban-den', 'accepted']}"}
         return Seeded(passwords, samples, targets, values, base, secret)
     finally:
         node.close()
@@ -914,7 +916,7 @@ def test_a_secret_document_is_not_acted_on_by_those_who_may_not_open_it(world: W
                 continue
             before = world.last_audit_id()
             r = world.request(who, case.method, path,
-                              **request_body(world, case, world.tokens[who], done=secret["ref"][0]))
+                              **request_body(world, case, world.tokens[who], unfiled=secret["ref"][0]))
             checked += 1
             if r.status_code not in (403, 404) or world.last_audit_id() != before:
                 changed = " and the office changed" if world.last_audit_id() != before else ""
