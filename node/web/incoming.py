@@ -10,8 +10,7 @@ swaps the message in). The handlers gather the form into the arguments of one
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -52,6 +51,7 @@ from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters
 from node.domain.numbering import RegisterKind
 from node.domain.office import Office, check_may_read
 from node.web.auth import requires
+from node.web.history import timeline
 from node.web.office import actor_of, office_of
 
 ALL = [requires(Role.CLERK, Role.LEADER, Role.SPECIALIST)]  # admins pass every guard
@@ -279,31 +279,20 @@ def signature_panel(office: Office, doc: IncomingDocument) -> dict[str, Any]:
 
 
 def history_rows(office: Office, ref: str, names: dict[str, str],
-                 units: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    out = []
-    for row in office.docs.history(ref):
-        try:
-            detail = json.loads(row["detail"] or "{}")
-        except ValueError:
-            detail = {}
-        parts = []
-        for key, label in DETAIL_VI.items():
-            value = detail.get(key)
-            if value in (None, "", []):
-                continue
-            if key == "channel":
-                value = CHANNEL_VI.get(str(value), value)
-            if key in ("to", "lead"):
-                value = names.get(str(value)) or (units or {}).get(str(value)) or value
-            if key == "cooperating" and isinstance(value, list):
-                value = [names.get(str(v)) or (units or {}).get(str(v)) or v for v in value]
-            if isinstance(value, list):
-                value = ", ".join(str(v) for v in value)
-            parts.append(f"{label}: {value}")
-        actor = str(row["actor"])
-        out.append({"at": vn_time(row["ts"]), "actor": names.get(actor, actor), "action": row["action"],
-                    "label": ACTION_VI.get(row["action"], row["action"]), "detail": "; ".join(parts)})
-    return out
+                 units: dict[str, str] | None = None) -> list[dict[str, str]]:
+    def who(value: Any) -> Any:
+        return names.get(str(value)) or (units or {}).get(str(value)) or value
+
+    def shown(key: str, value: Any, detail: Mapping[str, Any]) -> Any:
+        if key == "channel":
+            return CHANNEL_VI.get(str(value), value)
+        if key in ("to", "lead"):
+            return who(value)
+        if key == "cooperating" and isinstance(value, list):
+            return [who(v) for v in value]
+        return value
+
+    return timeline(office, ref, actions=ACTION_VI, details=DETAIL_VI, when=vn_time, shown=shown, names=names)
 
 
 def _names(people: PeopleDirectory | None) -> tuple[list[User], dict[str, str], dict[str, str]]:

@@ -10,8 +10,7 @@ echoed back into the page.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -54,6 +53,7 @@ from node.domain.outgoing import (
 )
 from node.errors import NodeError
 from node.web.auth import requires, session_user
+from node.web.history import timeline
 from node.web.office import actor_of, office_of
 
 EVERYONE = [requires(Role.CLERK, Role.LEADER, Role.SPECIALIST)]
@@ -370,28 +370,19 @@ def _recall_reply(d: Delivery) -> str:
 
 def history_rows(office: Office, ref: str) -> list[dict[str, str]]:
     """The document's audit rows, oldest first, in Vietnamese."""
-    out = []
-    for row in office.docs.history(ref):
-        try:
-            detail = json.loads(row["detail"] or "{}")
-        except ValueError:
-            detail = {}
-        parts = []
-        for key, label in DETAIL_VI.items():
-            value = detail.get(key)
-            if value in (None, "", []):
-                continue
-            if isinstance(value, list):
-                value = ", ".join(str(v) for v in value)
-            if key == "code" and "document_id" not in detail:
-                continue  # "code" of a status row is the status number, not a số, ký hiệu
-            parts.append(f"{label}: {value}")
-        if row["action"] == "outgoing.status" and detail.get("code"):
-            status = str(detail["code"])
-            parts.insert(0, RECALL_REPLY_VI.get(status) or DELIVERY_VI.get(_delivery(status), status))
-        out.append({"at": vn_time(row["ts"]), "actor": str(row["actor"]), "action": str(row["action"]),
-                    "label": ACTION_VI.get(row["action"], row["action"]), "detail": "; ".join(parts)})
-    return out
+    def shown(key: str, value: Any, detail: Mapping[str, Any]) -> Any:
+        if key == "code" and "document_id" not in detail:
+            return None  # "code" of a status row is the status number, not a số, ký hiệu
+        return value
+
+    def headline(action: str, detail: Mapping[str, Any]) -> str | None:
+        if action != "outgoing.status" or not detail.get("code"):
+            return None
+        status = str(detail["code"])  # a recipient's status: its meaning first
+        return RECALL_REPLY_VI.get(status) or str(DELIVERY_VI.get(_delivery(status), status))
+
+    return timeline(office, ref, actions=ACTION_VI, details=DETAIL_VI, when=vn_time, shown=shown,
+                    headline=headline)
 
 
 def _delivery(value: str) -> Any:
