@@ -76,6 +76,7 @@ FLASH: dict[str, str] = {
     "ky-so-co-quan": "Đã ký số của cơ quan.",
     "phat-hanh": "Đã phát hành văn bản: các gói tin đã vào hàng đợi gửi.",
     "thu-hoi": "Đã thu hồi văn bản: nơi nhận được yêu cầu thu hồi, văn bản bị khóa.",
+    "cap-nhat": "Đã phát hành bản cập nhật đến các nơi nhận.",
     "doi-lich-hop": "Đã cập nhật lịch họp và gửi thông báo đến nơi nhận.",
 }
 RECALL_REPLY_VI = {"15": "Đồng ý thu hồi", "16": "Từ chối thu hồi"}
@@ -196,9 +197,27 @@ def _new_context(office: Office, values: dict[str, Any] | None = None, error: st
 
 
 @get("/van-ban-di/moi", name="outgoing-new", guards=DRAFTERS)
-async def new_form(request: Request[Any, Any, Any]) -> Template:
+async def new_form(request: Request[Any, Any, Any], thay_the: FromQuery[int | None] = None) -> Template:
+    """The draft form; ``?thay_the=<id>`` drafts the replacement of a published document
+    (BussinessDocType 3): its type, recipients and unit come prefilled."""
     office = office_of(request)
-    return Template("outgoing/new.html", context=await asyncio.to_thread(_new_context, office))
+    actor = actor_of(request)
+
+    def context() -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if thay_the is not None:
+            old = _document(office, thay_the)
+            check_may_read(old, actor)
+            values = {"thay_the": str(thay_the), "loai": old.meta.type_name, "don_vi": old.unit_abbr,
+                      "trich_yeu": old.meta.subject, "chuc_vu": old.meta.signer_position,
+                      "noi_nhan_khac": "\n".join(f"{r.organ.organ_id}|{r.organ.name}" for r in old.recipients
+                                                  if r.channel is Channel.AXIS),
+                      "noi_nhan_giay": "\n".join(r.organ.name for r in old.recipients
+                                                 if r.channel is Channel.PAPER),
+                      "thay_the_code": old.meta.code}
+        return _new_context(office, values or None)
+
+    return Template("outgoing/new.html", context=await asyncio.to_thread(context))
 
 
 def _lines(values: list[str]) -> list[str]:
@@ -285,13 +304,14 @@ def _draft_input(form: FormMultiDict, office: Office, attachments: list[_Upload]
         secrecy=_enum_value(_text(form, "do_mat"), Secrecy, "Độ mật"),
         due_date=_day(_text(form, "han"), "Hạn xử lý"), unit_abbr=_text(form, "don_vi"),
         signer_position=_text(form, "chuc_vu"), legal_bases=tuple(_lines(_texts(form, "can_cu"))),
-        attachments=tuple((a.name, a.data) for a in attachments), meeting=parse_meeting(form))
+        attachments=tuple((a.name, a.data) for a in attachments), meeting=parse_meeting(form),
+        replaces=f"out:{_text(form, 'thay_the')}" if _text(form, "thay_the").isdigit() else "")
 
 
 def _typed_values(form: FormMultiDict) -> dict[str, Any]:
     """What the user typed, to fill the form again after a refusal (files must be chosen again)."""
     single = ("loai", "trich_yeu", "noi_nhan_giay", "do_khan", "do_mat", "han", "don_vi", "chuc_vu", "can_cu",
-              "hop_tieu_de", "hop_bat_dau", "hop_ket_thuc", "hop_dia_diem", "hop_chu_tri")
+              "hop_tieu_de", "hop_bat_dau", "hop_ket_thuc", "hop_dia_diem", "hop_chu_tri", "thay_the")
     values: dict[str, Any] = {k: _text(form, k) for k in single}
     picked = [v for v in _texts(form, "noi_nhan") if "\n" not in v and "|" not in v]
     values["noi_nhan"] = picked
@@ -348,6 +368,8 @@ def allowed_actions(doc: OutgoingDocument, user: User, meeting: Meeting | None) 
         out.add("phat-hanh")
     if state is OutgoingState.PUBLISHED and (clerk or leader):
         out.add("thu-hoi")
+    if state is OutgoingState.PUBLISHED and clerk:
+        out |= {"cap-nhat", "thay-the"}
     if (state is OutgoingState.PUBLISHED and clerk and meeting is not None
             and meeting.status is not MeetingStatus.CANCELLED):
         out.add("doi-lich-hop")
@@ -549,10 +571,18 @@ async def recall(request: Request[Any, Any, Any], doc_id: DocId) -> Template | R
                       lambda o, ref, a, f: o.recall_outgoing(ref, _text(f, "ly_do"), a))
 
 
+@post("/van-ban-di/{doc_id:int}/cap-nhat", name="outgoing-update", guards=CLERKS, status_code=303)
+async def update(request: Request[Any, Any, Any], doc_id: DocId) -> Template | Redirect:
+    """Cập nhật (BussinessDocType 2): a new trích yếu, note or deadline sent to every recipient."""
+    return await _act(request, doc_id, "cap-nhat", lambda o, ref, a, f: o.update_outgoing(
+        ref, a, _text(f, "ly_do"), subject=_text(f, "trich_yeu") or None,
+        description=_text(f, "ghi_chu") or None, due_date=_day(_text(f, "han"), "Hạn xử lý")))
+
+
 @post("/van-ban-di/{doc_id:int}/doi-lich-hop", name="outgoing-meeting", guards=CLERKS, status_code=303)
 async def change_meeting(request: Request[Any, Any, Any], doc_id: DocId) -> Template | Redirect:
     return await _act(request, doc_id, "doi-lich-hop", _change_meeting)
 
 
 handlers = [outgoing_list, new_form, create_draft, detail, review, comment, submit, return_draft, sign,
-            number, seal, publish, recall, change_meeting]
+            number, seal, publish, recall, update, change_meeting]

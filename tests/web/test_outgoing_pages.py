@@ -303,3 +303,51 @@ def test_guards_and_csrf(site: Site) -> None:
     site.client.cookies.clear()
     anonymous = site.client.get(f"/van-ban-di/{doc_id}", follow_redirects=False)
     assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["location"]
+
+
+def _publish_through_forms(site: Site, fields: dict[str, object]) -> int:
+    site.login("chuyenvien")
+    doc_id = _id(_create(site, fields, pdf=_pdf("CÔNG VĂN", "/UBND-VP")))
+    _ok(site, doc_id, "trinh-ky", {"lanh_dao": "lanhdao"})
+    site.login("lanhdao")
+    _ok(site, doc_id, "ky", {"pin": site.token.user_pin})
+    site.login("vanthu")
+    _ok(site, doc_id, "cap-so", {"so": ""})
+    _ok(site, doc_id, "ky-so-co-quan")
+    assert _state(_ok(site, doc_id, "phat-hanh")) == "published"
+    return doc_id
+
+
+def test_update_and_replacement_through_the_forms(site: Site) -> None:
+    fields: dict[str, object] = {"loai": "Công văn", "trich_yeu": "Về việc lịch tiếp công dân",
+                                 "noi_nhan": [B[0]], "don_vi": "VP", "chuc_vu": "Chủ tịch"}
+    old = _publish_through_forms(site, fields)
+    page = _page(site, old)
+    assert {"thu-hoi", "cap-nhat", "thay-the"} <= set(ACTION_RE.findall(page))
+    page = _ok(site, old, "cap-nhat", {"trich_yeu": "Về việc lịch tiếp công dân tháng 12",
+                                       "ly_do": "Điều chỉnh trích yếu"})
+    assert "Về việc lịch tiếp công dân tháng 12" in page and _state(page) == "published"
+    db = site.db()
+    try:
+        doc = db.query_one("SELECT document_id FROM doc_out WHERE id = ?", (old,))
+        assert doc is not None
+        subjects = [r[0] for r in db.query("SELECT subject FROM axis_outbox WHERE document_id = ?"
+                                           " AND kind = 'edoc' ORDER BY id", (doc["document_id"],))]
+    finally:
+        db.close()
+    assert subjects[-1].startswith("[Cập nhật]"), subjects
+
+    form = site.client.get(f"/van-ban-di/moi?thay_the={old}")
+    assert form.status_code == 200 and f'name="thay_the" value="{old}"' in form.text and B[0] in form.text
+    site.login("chuyenvien")
+    new = _id(_create(site, {**fields, "trich_yeu": "Về việc lịch tiếp công dân (thay thế)",
+                             "thay_the": str(old)}, pdf=_pdf("CÔNG VĂN", "/UBND-VP")))
+    _ok(site, new, "trinh-ky", {"lanh_dao": "lanhdao"})
+    site.login("lanhdao")
+    _ok(site, new, "ky", {"pin": site.token.user_pin})
+    site.login("vanthu")
+    _ok(site, new, "cap-so", {"so": ""})
+    _ok(site, new, "ky-so-co-quan")
+    _ok(site, new, "phat-hanh")
+    page = _page(site, old)
+    assert _state(page) == "replaced" and "data-action" not in page

@@ -168,6 +168,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /van-ban-di/{id}/ky-so-co-quan": only(CLERK),
     "POST /van-ban-di/{id}/phat-hanh": only(CLERK),
     "POST /van-ban-di/{id}/thu-hoi": only(CLERK, LEADER),
+    "POST /van-ban-di/{id}/cap-nhat": only(CLERK),
     "POST /van-ban-di/{id}/doi-lich-hop": only(CLERK),  # postpone, move, cancel a meeting: văn thư
     # -- hồ sơ: each person in charge of the work opens, fills and closes it ----------------------
     "GET /ho-so": EVERYONE,
@@ -208,7 +209,8 @@ IN_ACTIONS = {"tiep-nhan": "received", "tu-choi": "received", "trinh": "accepted
               "tu-choi-thu-hoi": "recall", "lap-ho-so": "done"}
 OUT_ACTIONS = {"gop-y": "draft", "trinh-ky": "draft", "y-kien": "review", "tra-lai": "submitted",
                "ky": "submitted", "cap-so": "submitted", "ky-so-co-quan": "submitted",
-               "phat-hanh": "submitted", "thu-hoi": "submitted", "doi-lich-hop": "meeting"}
+               "phat-hanh": "submitted", "thu-hoi": "submitted", "cap-nhat": "submitted",
+               "doi-lich-hop": "meeting"}
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,8 @@ POSTS: dict[str, Post] = {
     "POST /van-ban-di/{}/ky-so-co-quan": Post(target="ky-so-co-quan"),
     "POST /van-ban-di/{}/phat-hanh": Post(target="phat-hanh"),
     "POST /van-ban-di/{}/thu-hoi": Post({"ly_do": "Ban hành nhầm"}, "thu-hoi"),
+    "POST /van-ban-di/{}/cap-nhat": Post({"ly_do": "Điều chỉnh trích yếu", "trich_yeu": "Trích yếu mới"},
+                                         "cap-nhat"),
     "POST /van-ban-di/{}/doi-lich-hop": Post({"kieu": "huy", "ly_do": "Lãnh đạo đi công tác"},
                                              "doi-lich-hop"),
     "POST /ho-so/moi": Post({"nam": "2026", "ky_hieu": "05TH", "tieu_de": "Hồ sơ mở qua biểu mẫu",
