@@ -61,7 +61,7 @@ from node.web.reports import ReportsPort
 from node.web.sessions import RotatingSessionConfig
 
 HERE = Path(__file__).parent
-PUBLIC_PREFIXES = ("/login", "/static/", "/healthz", "/schema")
+PUBLIC_PREFIXES = ("/login", "/static/", "/healthz")
 
 
 @dataclass
@@ -171,4 +171,7 @@ def build_web_app(ctx: WebContext, *, debug: bool = False) -> Litestar:
         state=State({"ctx": ctx}),
         lifespan=list(ctx.lifespans) or [nothing],
         debug=debug,
+        # No OpenAPI pages: the office UI is not an API, and Swagger/Redoc would fetch scripts from
+        # CDNs an office LAN cannot reach (and list every route to anyone).
+        openapi_config=None,
     )
