@@ -347,6 +347,7 @@ def detail_context(request: Request[Any, Any, Any], doc_id: int) -> dict[str, An
     return {
         "duplicates": office.duplicates_of(doc.ref) if early else [],
         "doc": doc, "id": doc_id, "actor": actor, "actions": actions, "sha": sha,
+        "register_names": {r.code: r.name for r in office.registers.list_registers()},
         "signatures": signature_panel(office, doc), "history": history_rows(office, doc.ref, names, units),
         "deadline": doc_deadline(doc, cal, now=now), "assignees": assignee_deadlines(doc, cal, now=now),
         "registers": registers, "leaders": [u for u in users if Role.LEADER in u.roles],

@@ -209,7 +209,7 @@ def test_workflow_through_forms(site: Site) -> None:
     assert r.status_code == 303 and r.headers["location"] == f"{base}?ok=tiep-nhan"
     page = site.client.get(r.headers["location"])
     assert 'data-testid="flash"' in page.text and 'data-state="accepted"' in page.text
-    assert "01/2026 — den" in page.text
+    assert "01/2026 — Sổ văn bản đến" in page.text
     r = site.post(clerk, f"{base}/trinh", lanh_dao="lanhdao")
     assert r.status_code == 303 and site.state(doc_id) == "presented"
 
