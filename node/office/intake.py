@@ -21,7 +21,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from node.domain import incoming, meetings
 from node.domain.clock import Clock
@@ -52,20 +51,16 @@ class IntakeResult:
     failed: int = 0
     sent: int = 0
 
-    @property
-    def total(self) -> int:
-        return self.documents + self.statuses + self.recalls + self.updates + self.failed + self.sent
-
 
 class Intake:
     def __init__(self, db: Database, blobs: BlobStore, docs: SqliteDocuments, office: Office, clock: Clock, *,
-                 verify: Any, limits: Limits | None = None) -> None:
+                 verify: Callable[[bytes], VerificationReport], limits: Limits | None = None) -> None:
         self.db = db
         self.blobs = blobs
         self.docs = docs
         self.office = office
         self.clock = clock
-        self.verify = verify  # Callable[[bytes], VerificationReport]
+        self.verify = verify
         self.limits = limits or Limits()
 
     def run_once(self) -> IntakeResult:
@@ -79,6 +74,11 @@ class Intake:
                 except HANDLED as e:
                     self._mark(row["id"], "failed", getattr(e, "message", str(e)))
                     log.warning("inbox package %s not taken in: %s", row["id"], e)
+                    result.failed += 1
+                except Exception as e:  # a bug must not stop every later package: set this one aside
+                    log.exception("inbox package %s not taken in", row["id"])
+                    self._mark(row["id"], "failed", f"Lỗi hệ thống khi xử lý gói tin ({type(e).__name__});"
+                               " báo cho bộ phận kỹ thuật.")
                     result.failed += 1
             if len(rows) < BATCH:
                 break
