@@ -61,6 +61,11 @@ def sync_status(state: CliState, as_json: bool) -> None:
     node = open_node(state.config())
     try:
         data = status_dict(node.exchange.status(), node.clock.now())
+        data["intake_failed"] = [
+            {"id": r["id"], "from": r["sender_code"], "document_id": r["document_id"],
+             "error": r["intake_error"]}
+            for r in node.db.query("SELECT id, sender_code, document_id, intake_error FROM axis_inbox"
+                                   " WHERE intake_state = 'failed' ORDER BY id DESC LIMIT 20")]
     finally:
         node.close()
     if as_json:
@@ -74,6 +79,9 @@ def sync_status(state: CliState, as_json: bool) -> None:
     for s in data["stuck"]:
         click.echo(f"  #{s['id']} {s['document_id']} → {s['to']}: {s['attempts']} lần thử,"
                    f" thử lại lúc {s['next_attempt_at']}: {s['last_error']}")
+    for f in data["intake_failed"]:
+        click.echo(f"  gói nhận #{f['id']} từ {f['from']} ({f['document_id']}) chưa đưa vào được:"
+                   f" {f['error']}")
     o = data["last_outage"]
     if o:
         end = o["ended_at"] or "đang diễn ra"

@@ -11,7 +11,7 @@ this worker then reads it and changes the records:
 - a status 01…06 / 15 / 16 moves the delivery table of our outgoing document.
 
 A package that cannot be used (unknown document, unreadable) is marked ``failed`` with the
-reason and shown to the clerk; it never stops the others. The worker also moves deliveries
+reason (listed by ``vanthu sync status``); it never stops the others. The worker also moves deliveries
 from "chờ gửi" to "đã gửi" once the relay has handed their package to the axis.
 """
 
