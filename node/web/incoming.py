@@ -51,6 +51,7 @@ from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters
 from node.domain.numbering import RegisterKind
 from node.domain.office import Office, check_may_read
 from node.web.auth import requires
+from node.web.formats import vn_day, vn_time
 from node.web.history import timeline
 from node.web.office import actor_of, office_of
 
@@ -156,22 +157,6 @@ def _quiet_day(value: str | None) -> date | None:
         return parse_day(value)
     except DomainError:
         return None
-
-
-def vn_time(value: datetime | str | None) -> str:
-    if not value:
-        return ""
-    at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if at.tzinfo is None:
-        return at.strftime("%d/%m/%Y %H:%M")
-    return at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
-
-
-def vn_day(value: date | str | None) -> str:
-    if not value:
-        return ""
-    d = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return d.strftime("%d/%m/%Y")
 
 
 def flag_of(cal: WorkingCalendar, now: datetime, *, due: str | date | None, priority: int,

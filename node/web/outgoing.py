@@ -53,6 +53,7 @@ from node.domain.outgoing import (
 )
 from node.errors import NodeError
 from node.web.auth import requires, session_user
+from node.web.formats import vn_time
 from node.web.history import timeline
 from node.web.office import actor_of, office_of
 
@@ -116,16 +117,6 @@ def _user(request: Request[Any, Any, Any]) -> User:
     user = session_user(request)
     assert user is not None  # the guards refused anonymous requests
     return user
-
-
-def vn_time(value: datetime | str | None) -> str:
-    """dd/mm/yyyy HH:MM in Vietnam time ("" for nothing)."""
-    if not value:
-        return ""
-    at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if at.tzinfo is None:
-        return at.strftime("%d/%m/%Y %H:%M")
-    return at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def vn_date(value: date | datetime | str | None) -> str:

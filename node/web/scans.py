@@ -39,7 +39,8 @@ from node.domain.numbering import RegisterKind
 from node.domain.office import check_may_read
 from node.domain.scanning import QueuedScan, ScanQueue
 from node.web.auth import requires
-from node.web.incoming import error_status, parse_day, vn_time
+from node.web.formats import vn_time
+from node.web.incoming import error_status, parse_day
 from node.web.office import actor_of, office_of
 
 READERS = [requires(Role.CLERK, Role.LEADER)]
