@@ -96,7 +96,7 @@ class Node:
     docs: SqliteDocuments = field(init=False)
     _health_cache: tuple[float, list[Check]] = field(init=False, default=(0.0, []))
     _health_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
-    _link_cache: tuple[datetime, ExchangeStatus] | None = field(init=False, default=None)
+    _link_cache: tuple[datetime, int, ExchangeStatus] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.users = SqliteUserStore(self.db, self.clock)
@@ -127,14 +127,16 @@ class Node:
             return checks
 
     def link_status(self) -> ExchangeStatus:
-        """The axis link and the outbox queue for the outage banner, read at most every
-        LINK_CACHE_SECONDS of the node's clock (every page shows it)."""
-        now = self.clock.now()
+        """The axis link and the outbox queue for the outage banner (every page shows it), read again
+        after any write of this process and at least every LINK_CACHE_SECONDS of the node's clock — so
+        the page after "phát hành" counts the package it just queued."""
+        now, commits = self.clock.now(), self.db.commits
         cached = self._link_cache
-        if cached is not None and timedelta(0) <= now - cached[0] < timedelta(seconds=LINK_CACHE_SECONDS):
-            return cached[1]
+        if (cached is not None and cached[1] == commits
+                and timedelta(0) <= now - cached[0] < timedelta(seconds=LINK_CACHE_SECONDS)):
+            return cached[2]
         status = self.exchange.queue_status()  # ~4 ms with a million packages; status() walks them all
-        self._link_cache = (now, status)
+        self._link_cache = (now, commits, status)
         return status
 
     def diagnostics(self) -> dict[str, Any]:

@@ -62,6 +62,7 @@ class Database:
         self._readers_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._commits = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
     def open(self, *, migrate: bool = True) -> Database:
@@ -109,6 +110,12 @@ class Database:
     async def awrite(self, fn: WriteFn[T]) -> T:
         return await asyncio.wrap_future(self.submit(fn))
 
+    @property
+    def commits(self) -> int:
+        """How many write transactions this process has committed: a cache of a query result stays
+        true while it has not moved (the writer thread is the only one that writes)."""
+        return self._commits
+
     def _run_writer(self, conn: sqlite3.Connection, ready: Future[None]) -> None:
         db = sqlite_utils.Database(conn, execute_plugins=False)
         ready.set_result(None)
@@ -128,6 +135,7 @@ class Database:
                         conn.execute("ROLLBACK")
                         raise
                     conn.execute("COMMIT")
+                    self._commits += 1
                 except BaseException as e:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")

@@ -174,6 +174,13 @@ def test_outage_banner_on_every_page_while_the_link_is_down(client: TestClient, 
             assert banner, path
             assert banner.group(1) == ("Mất kết nối với Trục liên thông từ 09:00 23/11/2026"
                                        " — 2 văn bản đang chờ gửi")
+        # this process's own writes are counted at once (the page after "phát hành" shows the package);
+        # only another process's writes wait for the few seconds of the cache
+        assert node.link_status().queued == 2
+        node.db.write(lambda db: db.execute("UPDATE axis_outbox SET state = 'queued' WHERE document_id = 'd3'"))
+        assert node.link_status().queued == 3
+        node.db.write(lambda db: db.execute("UPDATE axis_outbox SET state = 'sent' WHERE document_id = 'd3'"))
+        assert node.link_status().queued == 2
         home = client.get("/").text
         assert 'data-online="false"' in home and "Connection refused" in home
         assert '<strong data-testid="queued">2</strong> (cũ nhất từ 08:00 23/11/2026)' in home
