@@ -581,3 +581,63 @@ def documents_0003_secret_index(db: Database) -> None:
         CREATE INDEX doc_out_secret ON doc_out (id) WHERE secrecy > 0;
         """
     )
+
+
+@migrations(name="dossier_0001_opened_by")
+def dossier_0001_opened_by(db: Database) -> None:
+    """Who opened each hồ sơ (``opened_by``, the person who may close it besides văn thư and lãnh
+    đạo), for the hồ sơ saved before the record kept it: the actor of its ``dossier.open`` audit
+    row. A hồ sơ with no such row keeps "" (closed by văn thư or lãnh đạo only)."""
+    db.execute(
+        "UPDATE dossier SET data = json_set(data, '$.opened_by', (SELECT a.actor FROM audit a"
+        " WHERE a.subject = 'dossier:' || dossier.file_code AND a.action = 'dossier.open'"
+        " ORDER BY a.id LIMIT 1))"
+        " WHERE json_extract(data, '$.opened_by') IS NULL AND EXISTS (SELECT 1 FROM audit a"
+        " WHERE a.subject = 'dossier:' || dossier.file_code AND a.action = 'dossier.open')")
+
+
+@migrations(name="notifications_0001_read_by_user")
+def notifications_0001_read_by_user(db: Database) -> None:
+    """"Read" per person: a notification to a role or a unit reaches several people, and one of them
+    reading it must not clear it for the others. A row here: ``username`` has read it.
+
+    The old ``notification.read_at`` is no longer written. The personal ones it marked read are
+    copied here; a role / unit notification it marked read stays read for everyone (who read it was
+    never recorded; before this migration one reader cleared it for all, and showing old ones again
+    to everybody would only be noise)."""
+    db.executescript(
+        """
+        CREATE TABLE notification_read (
+            notification_id INTEGER NOT NULL REFERENCES notification(id) ON DELETE CASCADE,
+            username        TEXT NOT NULL COLLATE NOCASE,
+            read_at         TEXT NOT NULL,
+            PRIMARY KEY (notification_id, username)
+        ) WITHOUT ROWID;
+        INSERT INTO notification_read (notification_id, username, read_at)
+            SELECT id, substr(target, 6), read_at FROM notification
+            WHERE target LIKE 'user:%' AND read_at IS NOT NULL;
+        """
+    )
+
+
+@migrations(name="scanner_0003_discard")
+def scanner_0003_discard(db: Database) -> None:
+    """Scans the văn thư took out of the số hóa queue (wrong page, blank page, duplicate): who, when
+    and why, and who put one back. The scan row, its files and its text stay (``scan.state`` says
+    'discarded'): a discarded scan is evidence of what arrived on paper, never erased. At most one
+    open discard per scan."""
+    db.executescript(
+        """
+        CREATE TABLE scan_discard (
+            id           INTEGER PRIMARY KEY,
+            scan_id      INTEGER NOT NULL REFERENCES scan(id),
+            reason       TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+            discarded_by TEXT NOT NULL,
+            discarded_at TEXT NOT NULL,
+            restored_by  TEXT,
+            restored_at  TEXT
+        );
+        CREATE UNIQUE INDEX scan_discard_open ON scan_discard (scan_id) WHERE restored_at IS NULL;
+        CREATE INDEX scan_discarded ON scan (id) WHERE state = 'discarded';
+        """
+    )
