@@ -4,6 +4,11 @@ The scanner adapter (``node.scanner``) turns a file from a hot folder into one o
 :class:`ScanPart` (a batch split by separator sheets gives several) and hands a
 :class:`ScanSubmission` to a :class:`ScanStore`, which keeps the original byte-for-byte, the
 archive copies, the rows, the search text and the audit row together in one transaction.
+
+A scan in the số hóa queue is registered as a văn bản đến ("Vào sổ") or discarded by the văn thư
+("Loại bỏ": a wrong page, a blank page, a duplicate) with a reason; a discarded scan is kept with
+its files and can be put back in the queue ("Khôi phục"). :func:`discard` and :func:`restore` are
+the rules; the :class:`ScanQueue` port writes them with their audit row.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from node.domain.accounts import Role
+from node.domain.documents import Actor, IllegalTransition, InvalidInput, require_reason, require_role
 from node.domain.fields import ExtractedFields
 
 
@@ -170,9 +177,13 @@ class QueuedScan:
     text: str
     fields: dict[str, dict[str, Any]]
     warnings: tuple[dict[str, str], ...]
-    state: str  # new | confirmed | discarded
+    state: str  # new | confirmed | discarded (ScanState)
     doc_ref: str = ""  # the văn bản đến it became, once registered
     purpose: str = "incoming"  # incoming paper, or the copy (bản lưu) of an outgoing paper original
+    # while discarded: why, by whom (username) and when (ISO time)
+    discard_reason: str = ""
+    discarded_by: str = ""
+    discarded_at: str = ""
 
     def value(self, name: str) -> Any:
         found = self.fields.get(name) or {}
@@ -183,8 +194,79 @@ class QueuedScan:
         return float(found.get("confidence") or 0.0)
 
 
+class ScanState(StrEnum):
+    NEW = "new"  # waiting in the số hóa queue
+    CONFIRMED = "confirmed"  # registered as a văn bản đến
+    DISCARDED = "discarded"  # taken out of the queue by the văn thư (kept, can be restored)
+
+
+SCAN_STATE_VI: dict[ScanState, str] = {
+    ScanState.NEW: "Chờ vào sổ",
+    ScanState.CONFIRMED: "Đã vào sổ",
+    ScanState.DISCARDED: "Đã loại bỏ",
+}
+MAX_REASON = 500
+
+
+class ScanNotQueued(IllegalTransition):
+    """The scan is no longer in the queue (registered or discarded): 409 on the pages."""
+
+    code = "scan_not_queued"
+
+
+@dataclass(frozen=True)
+class ScanDiscard:
+    """The văn thư takes a scan out of the queue: who, when, why."""
+
+    scan_id: int
+    reason: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ScanRestore:
+    """A scan discarded by mistake goes back to the queue."""
+
+    scan_id: int
+    by: str
+    at: datetime
+
+
+def check_queued(scan: QueuedScan, doing: str) -> None:
+    """Refuse a step on a scan that is not waiting in the queue (``doing``: "vào sổ", "loại bỏ")."""
+    if scan.purpose != ScanPurpose.INCOMING.value:
+        raise InvalidInput("Bản quét này là bản lưu của văn bản đi, không vào sổ văn bản đến.",
+                           code="scan_not_incoming")
+    if scan.state == ScanState.DISCARDED.value:
+        raise ScanNotQueued(f"Bản quét số {scan.id} đã bị loại bỏ khỏi hàng chờ số hóa nên không thể {doing}."
+                            " Nếu loại bỏ nhầm, hãy khôi phục bản quét trước.", code="scan_discarded")
+    if scan.state != ScanState.NEW.value or scan.doc_ref:
+        raise ScanNotQueued(f"Bản quét số {scan.id} đã được vào sổ thành văn bản đến nên không thể {doing}"
+                            " nữa.", code="scan_registered")
+
+
+def discard(scan: QueuedScan, reason: str, *, actor: Actor, at: datetime) -> ScanDiscard:
+    """Loại bỏ: only the văn thư, only a scan still in the queue, always with a reason."""
+    require_role(actor, Role.CLERK, doing="loại bỏ bản quét")
+    check_queued(scan, "loại bỏ")
+    why = require_reason(reason, "loại bỏ bản quét (ví dụ: quét nhầm trang, trang trắng, bản trùng)")
+    if len(why) > MAX_REASON:
+        raise InvalidInput(f"Lý do loại bỏ quá dài (tối đa {MAX_REASON} ký tự).", code="reason_too_long")
+    return ScanDiscard(scan.id, why, actor.username, at)
+
+
+def restore(scan: QueuedScan, *, actor: Actor, at: datetime) -> ScanRestore:
+    """Khôi phục: a discarded scan goes back to the queue (only the văn thư)."""
+    require_role(actor, Role.CLERK, doing="khôi phục bản quét")
+    if scan.state != ScanState.DISCARDED.value:
+        raise ScanNotQueued(f"Bản quét số {scan.id} không nằm trong danh sách đã loại bỏ nên không có gì để"
+                            " khôi phục.", code="scan_not_discarded")
+    return ScanRestore(scan.id, actor.username, at)
+
+
 class ScanQueue(Protocol):
-    """The read side of the số hóa page (``node.store.scans.SqliteScanStore``)."""
+    """The số hóa page's side of the scans (``node.store.scans.SqliteScanStore``)."""
 
     def queue(self, *, limit: int = 20, offset: int = 0) -> list[QueuedScan]:
         """Scans of incoming paper still waiting to be registered, oldest first."""
@@ -193,5 +275,21 @@ class ScanQueue(Protocol):
     def count_queue(self) -> int: ...
 
     def queued(self, scan_id: int) -> QueuedScan | None:
-        """One scan (registered or not), with the document it became."""
+        """One scan (registered, discarded or not), with the document it became."""
+        ...
+
+    def discarded(self, *, limit: int = 20, offset: int = 0) -> list[QueuedScan]:
+        """Scans the văn thư discarded (the "Đã loại bỏ" list), most recently discarded first."""
+        ...
+
+    def count_discarded(self) -> int: ...
+
+    def discard(self, step: ScanDiscard) -> None:
+        """Take the scan out of the queue with its audit row, in one transaction; the scan, its
+        files and its text are kept. :class:`ScanNotQueued` if it left the queue meanwhile."""
+        ...
+
+    def restore(self, step: ScanRestore) -> None:
+        """Put a discarded scan back in the queue, with its audit row (:class:`ScanNotQueued` if it
+        is not discarded any more)."""
         ...

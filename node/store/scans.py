@@ -3,6 +3,10 @@
 Blobs first (the original byte for byte, then each part's searchable PDF), then one write
 transaction: file row, part rows, search text, arrival row and audit row. The same bytes
 arriving again add only an arrival row marked ``duplicate`` (idempotent by content).
+
+The số hóa queue (``ScanQueue``): a scan leaves it registered (node/store/documents.py marks it
+'confirmed' with the văn bản đến) or discarded by the văn thư (``scan_discard`` row, state
+'discarded', audit row). Nothing of a discarded scan is deleted; it can be restored.
 """
 
 from __future__ import annotations
@@ -15,7 +19,16 @@ from typing import Any
 
 from sqlite_utils import Database as SuDatabase
 
-from node.domain.scanning import QueuedScan, SavedScan, ScanSubmission, TransientScanError, WarningCode
+from node.domain.scanning import (
+    QueuedScan,
+    SavedScan,
+    ScanDiscard,
+    ScanNotQueued,
+    ScanRestore,
+    ScanSubmission,
+    TransientScanError,
+    WarningCode,
+)
 from node.store.audit import append_audit
 from node.store.blobs import BlobRef, BlobStore, record_blob
 from node.store.db import Database
@@ -169,8 +182,10 @@ class SqliteScanStore:
     # -- ScanQueue port (the số hóa page) -------------------------------------------------------
     _QUEUED = ("SELECT s.id, f.file_name, f.received_at, s.pdf_sha256, s.pages, s.part, f.parts, s.ocr,"
                " s.signed, s.text, s.fields, s.warnings, s.state, f.purpose,"
-               " (SELECT d.ref FROM doc_in d WHERE d.scan_id = s.id ORDER BY d.id LIMIT 1) AS doc_ref"
-               " FROM scan s JOIN scan_file f ON f.id = s.file_id")
+               " (SELECT d.ref FROM doc_in d WHERE d.scan_id = s.id ORDER BY d.id LIMIT 1) AS doc_ref,"
+               " x.reason AS discard_reason, x.discarded_by, x.discarded_at"
+               " FROM scan s JOIN scan_file f ON f.id = s.file_id"
+               " LEFT JOIN scan_discard x ON x.scan_id = s.id AND x.restored_at IS NULL")
 
     def queue(self, *, limit: int = 20, offset: int = 0) -> list[QueuedScan]:
         """Incoming-paper scans still 'new' (registering one marks it 'confirmed' in the same
@@ -188,13 +203,67 @@ class SqliteScanStore:
         row = self.db.query_one(f"{self._QUEUED} WHERE s.id = ?", (scan_id,))
         return self._queued(row) if row else None
 
+    def discarded(self, *, limit: int = 20, offset: int = 0) -> list[QueuedScan]:
+        rows = self.db.query(f"{self._QUEUED} WHERE s.state = 'discarded' ORDER BY x.id DESC"
+                             " LIMIT ? OFFSET ?", (limit, offset))
+        return [self._queued(r) for r in rows]
+
+    def count_discarded(self) -> int:
+        row = self.db.query_one("SELECT count(*) FROM scan WHERE state = 'discarded'")
+        return int(row[0]) if row else 0
+
+    def discard(self, step: ScanDiscard) -> None:
+        """Only the state changes: the scan row, its blobs (the original byte for byte and the
+        searchable PDF), its text and its arrival rows are kept — what arrived on paper is evidence,
+        and a discard made by mistake is undone by :meth:`restore`."""
+        def tx(db: SuDatabase) -> None:
+            moved = db.execute(
+                "UPDATE scan SET state = 'discarded' WHERE id = ? AND state = 'new'"
+                " AND NOT EXISTS (SELECT 1 FROM doc_in d WHERE d.scan_id = scan.id)", (step.scan_id,))
+            if moved.rowcount != 1:
+                raise ScanNotQueued(f"Bản quét số {step.scan_id} không còn chờ vào sổ (vừa được vào sổ hoặc"
+                                    " loại bỏ).")
+            db.execute("INSERT INTO scan_discard (scan_id, reason, discarded_by, discarded_at)"
+                       " VALUES (?, ?, ?, ?)", (step.scan_id, step.reason, step.by, _ts(step.at)))
+            append_audit(db, now=step.at, actor=step.by, action="scan.discarded",
+                         subject=f"scan:{step.scan_id}",
+                         detail={"reason": step.reason, **self._file_of(db, step.scan_id)})
+
+        self.db.write(tx)
+
+    def restore(self, step: ScanRestore) -> None:
+        def tx(db: SuDatabase) -> None:
+            moved = db.execute("UPDATE scan SET state = 'new' WHERE id = ? AND state = 'discarded'",
+                               (step.scan_id,))
+            if moved.rowcount != 1:
+                raise ScanNotQueued(f"Bản quét số {step.scan_id} không còn trong danh sách đã loại bỏ.",
+                                    code="scan_not_discarded")
+            db.execute("UPDATE scan_discard SET restored_by = ?, restored_at = ?"
+                       " WHERE scan_id = ? AND restored_at IS NULL", (step.by, _ts(step.at), step.scan_id))
+            append_audit(db, now=step.at, actor=step.by, action="scan.restored",
+                         subject=f"scan:{step.scan_id}", detail=self._file_of(db, step.scan_id))
+
+        self.db.write(tx)
+
+    def discards_of(self, scan_id: int) -> list[sqlite3.Row]:
+        """Every discard of a scan (and its restore, if any), oldest first."""
+        return self.db.query("SELECT * FROM scan_discard WHERE scan_id = ? ORDER BY id", (scan_id,))
+
+    @staticmethod
+    def _file_of(db: SuDatabase, scan_id: int) -> dict[str, Any]:
+        row = db.execute("SELECT f.file_name, s.pdf_sha256 FROM scan s JOIN scan_file f ON f.id = s.file_id"
+                         " WHERE s.id = ?", (scan_id,)).fetchone()
+        return {"file": row[0], "sha256": row[1]} if row else {}
+
     @staticmethod
     def _queued(r: sqlite3.Row) -> QueuedScan:
         return QueuedScan(id=r["id"], file_name=r["file_name"], received_at=r["received_at"],
                           pdf_sha256=r["pdf_sha256"], pages=r["pages"], part=r["part"], parts=r["parts"],
                           ocr=bool(r["ocr"]), signed=bool(r["signed"]), text=r["text"],
                           fields=json.loads(r["fields"]), warnings=tuple(json.loads(r["warnings"])),
-                          state=r["state"], doc_ref=r["doc_ref"] or "", purpose=r["purpose"])
+                          state=r["state"], doc_ref=r["doc_ref"] or "", purpose=r["purpose"],
+                          discard_reason=r["discard_reason"] or "", discarded_by=r["discarded_by"] or "",
+                          discarded_at=r["discarded_at"] or "")
 
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod
