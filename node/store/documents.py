@@ -41,7 +41,7 @@ from node.domain.documents import (
 )
 from node.domain.dossier import Dossier, FileCode
 from node.domain.errors import DomainError
-from node.domain.incoming import IncomingDocument, link_replacement
+from node.domain.incoming import IncomingDocument
 from node.domain.meetings import Meeting
 from node.domain.numbering import DocumentKey, parse_code
 from node.domain.outgoing import OutgoingDocument
@@ -209,12 +209,7 @@ class SqliteDocuments:
                     raise ScanNotQueued(f"Bản quét số {scan_id} không còn chờ vào sổ (đã vào sổ hoặc đã bị"
                                         " loại bỏ).")
             out = make(ref)
-            replaced: tuple[Outcome[IncomingDocument], ...] = ()
-            if out.doc.replaces_document_ids:  # a replacement: the văn bản đến it names, in this transaction
-                out, replaced = link_replacement(out, self._named_by(d, out.doc), at=out.doc.received_at)
             self._save(d, INCOMING, out, actor="system", at=out.doc.received_at, text=text, created=True)
-            for old in replaced:
-                self._save(d, INCOMING, old, actor="sync", at=out.doc.received_at)
             if inbox_id is not None:
                 d.execute("UPDATE axis_inbox SET intake_state = 'done', doc_ref = ?, intake_error = NULL"
                           " WHERE id = ?", (ref, inbox_id))
@@ -222,18 +217,6 @@ class SqliteDocuments:
 
         created: IncomingDocument = self._commit(tx).doc
         return created
-
-    @staticmethod
-    def _named_by(d: SuDatabase, doc: IncomingDocument) -> list[IncomingDocument]:
-        """The văn bản đến a replacement names: by DocumentId, from the same sender, newest first."""
-        found: list[IncomingDocument] = []
-        for document_id in doc.replaces_document_ids:
-            row = d.execute("SELECT data FROM doc_in WHERE document_id = ? AND sender_code = ? AND ref <> ?"
-                            " ORDER BY id DESC LIMIT 1",
-                            (document_id, doc.sender.organ_id, doc.ref)).fetchone()
-            if row is not None:
-                found.append(decode(IncomingDocument, row[0]))
-        return found
 
     def create_outgoing(self, make: Callable[[str], Outcome[OutgoingDocument]], *,
                         text: str = "") -> OutgoingDocument:
@@ -428,29 +411,20 @@ class SqliteDocuments:
         return sum(self.blobs.destroy(r[0]) for r in rows)
 
     # -- notifications ---------------------------------------------------------------------------
-    def notifications_for(self, targets: Sequence[str], *, reader: str, limit: int = 20,
+    def notifications_for(self, targets: Sequence[str], *, limit: int = 20,
                           unread_only: bool = False) -> list[sqlite3.Row]:
-        """The notifications to ``targets`` (``user:…``, ``role:…``, ``unit:…``), newest first, as
-        ``reader`` sees them: ``read_at`` is when *they* read it (or when it was cleared for everyone
-        before reading was kept per person — notifications_0001_read_by_user)."""
         if not targets:
             return []
         marks = ",".join("?" * len(targets))
-        unread = " AND n.read_at IS NULL AND r.notification_id IS NULL" if unread_only else ""
-        return self.db.query(
-            "SELECT n.id, n.target, n.message, n.document_ref, n.created_at,"
-            " coalesce(r.read_at, n.read_at) AS read_at FROM notification n"
-            " LEFT JOIN notification_read r ON r.notification_id = n.id AND r.username = ?"
-            f" WHERE n.target IN ({marks}){unread} ORDER BY n.id DESC LIMIT ?", (reader, *targets, limit))
+        unread = " AND read_at IS NULL" if unread_only else ""
+        return self.db.query(f"SELECT * FROM notification WHERE target IN ({marks}){unread}"
+                             " ORDER BY id DESC LIMIT ?", (*targets, limit))
 
-    def mark_read(self, ids: Sequence[int], *, username: str, at: datetime) -> None:
-        """``username`` has read these: for them only (the others a role notification reaches still
-        see it)."""
-        if ids and username:
-            rows = [(int(i), username, at.isoformat()) for i in ids]
-            self.db.write(lambda d: d.conn.executemany(
-                "INSERT OR IGNORE INTO notification_read (notification_id, username, read_at)"
-                " SELECT id, ?2, ?3 FROM notification WHERE id = ?1", rows))
+    def mark_read(self, ids: Sequence[int], *, at: datetime) -> None:
+        if ids:
+            marks = ",".join("?" * len(ids))
+            self.db.write(lambda d: d.execute(f"UPDATE notification SET read_at = ? WHERE id IN ({marks})"
+                                              " AND read_at IS NULL", (at.isoformat(), *ids)))
 
     # -- hồ sơ ------------------------------------------------------------------------------------
     def get_dossier(self, file_code: FileCode) -> Dossier | None:
