@@ -5,7 +5,10 @@
 - One document may sit in several hồ sơ; inside a hồ sơ documents are numbered in time order
   (``doc_ordinal``, Phụ lục VI §III.4) and the system fills OrganId, FileCatalog (year),
   DocTotal and PageTotal, and the start / end dates.
-- A closed hồ sơ takes no more documents. :func:`to_xml` writes the Phụ lục VI fields for the
+- A closed hồ sơ takes no more documents. Who closes it (NĐ 30/2020 Điều 28–29: the person
+  handling the matter opens and closes the hồ sơ, văn thư / lưu trữ and the leader supervise):
+  the person who opened it (``opened_by``), a văn thư or a lãnh đạo — :func:`may_close`.
+  :func:`to_xml` writes the Phụ lục VI fields for the
   export that goes with the PDF bundle.
 """
 
@@ -18,7 +21,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from node.domain.documents import Actor, AuditEvent, IllegalTransition, InvalidInput, Outcome, as_aware
+from node.domain.accounts import Role
+from node.domain.documents import (
+    Actor,
+    AuditEvent,
+    IllegalTransition,
+    InvalidInput,
+    NotPermitted,
+    Outcome,
+    as_aware,
+)
 from node.domain.errors import DomainError
 
 
@@ -99,6 +111,9 @@ class Dossier:
     items: tuple[DossierItem, ...] = ()
     state: DossierState = DossierState.OPEN
     closed_at: datetime | None = None
+    # the username of the person who opened it (``creator`` is the Phụ lục VI "Người lập hồ sơ",
+    # free text, often a unit); "" on records saved before it was kept and not found in the audit
+    opened_by: str = ""
 
     @property
     def doc_total(self) -> int:
@@ -139,7 +154,8 @@ def open_from_catalogue(entry: CatalogueEntry, organ_id: str, *, actor: Actor,
     if not entry.title.strip():
         raise DossierError("Tiêu đề hồ sơ không được để trống.", code="dossier_title_missing")
     d = Dossier(FileCode(organ_id, entry.year, entry.notation), " ".join(entry.title.split()),
-                entry.maintenance, entry.rights, entry.unit or actor.username, as_aware(at))
+                entry.maintenance, entry.rights, entry.unit or actor.username, as_aware(at),
+                opened_by=actor.username)
     return Outcome(d, (_audit(d, "open", actor.username, title=d.title),))
 
 
@@ -170,8 +186,18 @@ def remove_document(d: Dossier, doc_ref: str, *, actor: Actor, at: datetime) -> 
     return Outcome(new, (_audit(new, "remove", actor.username, doc=doc_ref),))
 
 
+def may_close(d: Dossier, actor: Actor) -> bool:
+    """The person who opened the hồ sơ, a văn thư or a lãnh đạo (not the IT admin as such)."""
+    if actor.has(Role.CLERK, Role.LEADER):
+        return True
+    return bool(d.opened_by) and d.opened_by.casefold() == actor.username.casefold()
+
+
 def close(d: Dossier, *, actor: Actor, at: datetime, description: str = "") -> Outcome[Dossier]:
     """Kết thúc hồ sơ (Điều 13.4 of seed 003): fields 8 (EndDate) and 11 (Description)."""
+    if not may_close(d, actor):
+        raise NotPermitted(f"Chỉ người lập hồ sơ {d.file_code}, văn thư hoặc lãnh đạo được đóng hồ sơ này.",
+                           code="dossier_not_yours")
     if d.state is DossierState.CLOSED:
         raise IllegalTransition("Hồ sơ đã đóng.", code="dossier_closed")
     if not d.items:

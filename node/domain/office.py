@@ -114,13 +114,14 @@ class DocumentRepository(DocumentKeyIndex, Protocol):
     def list_dossiers(self, year: int | None = None) -> list[Dossier]: ...
 
     # the dashboard and the admin pages
-    def notifications_for(self, targets: Sequence[str], *, limit: int = 20,
+    def notifications_for(self, targets: Sequence[str], *, reader: str, limit: int = 20,
                           unread_only: bool = False) -> Sequence[Any]:
         """Rows (``id``, ``target``, ``message``, ``document_ref``, ``created_at``, ``read_at``),
-        newest first."""
+        newest first; read or not is per person (``reader``): a role notification one clerk read
+        is still unread for the others."""
         ...
 
-    def mark_read(self, ids: Sequence[int], *, at: datetime) -> None: ...
+    def mark_read(self, ids: Sequence[int], *, username: str, at: datetime) -> None: ...
 
     def meetings(self, *, since: datetime) -> list[Meeting]: ...
 

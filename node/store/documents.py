@@ -411,20 +411,29 @@ class SqliteDocuments:
         return sum(self.blobs.destroy(r[0]) for r in rows)
 
     # -- notifications ---------------------------------------------------------------------------
-    def notifications_for(self, targets: Sequence[str], *, limit: int = 20,
+    def notifications_for(self, targets: Sequence[str], *, reader: str, limit: int = 20,
                           unread_only: bool = False) -> list[sqlite3.Row]:
+        """The notifications to ``targets`` (``user:…``, ``role:…``, ``unit:…``), newest first, as
+        ``reader`` sees them: ``read_at`` is when *they* read it (or when it was cleared for everyone
+        before reading was kept per person — notifications_0001_read_by_user)."""
         if not targets:
             return []
         marks = ",".join("?" * len(targets))
-        unread = " AND read_at IS NULL" if unread_only else ""
-        return self.db.query(f"SELECT * FROM notification WHERE target IN ({marks}){unread}"
-                             " ORDER BY id DESC LIMIT ?", (*targets, limit))
+        unread = " AND n.read_at IS NULL AND r.notification_id IS NULL" if unread_only else ""
+        return self.db.query(
+            "SELECT n.id, n.target, n.message, n.document_ref, n.created_at,"
+            " coalesce(r.read_at, n.read_at) AS read_at FROM notification n"
+            " LEFT JOIN notification_read r ON r.notification_id = n.id AND r.username = ?"
+            f" WHERE n.target IN ({marks}){unread} ORDER BY n.id DESC LIMIT ?", (reader, *targets, limit))
 
-    def mark_read(self, ids: Sequence[int], *, at: datetime) -> None:
-        if ids:
-            marks = ",".join("?" * len(ids))
-            self.db.write(lambda d: d.execute(f"UPDATE notification SET read_at = ? WHERE id IN ({marks})"
-                                              " AND read_at IS NULL", (at.isoformat(), *ids)))
+    def mark_read(self, ids: Sequence[int], *, username: str, at: datetime) -> None:
+        """``username`` has read these: for them only (the others a role notification reaches still
+        see it)."""
+        if ids and username:
+            rows = [(int(i), username, at.isoformat()) for i in ids]
+            self.db.write(lambda d: d.conn.executemany(
+                "INSERT OR IGNORE INTO notification_read (notification_id, username, read_at)"
+                " SELECT id, ?2, ?3 FROM notification WHERE id = ?1", rows))
 
     # -- hồ sơ ------------------------------------------------------------------------------------
     def get_dossier(self, file_code: FileCode) -> Dossier | None:

@@ -20,7 +20,15 @@ from litestar.response import Redirect, Template
 
 from node.domain.accounts import Role
 from node.domain.calendar import vn_date
-from node.domain.dossier import CatalogueEntry, Dossier, DossierError, DossierState, FileCode, to_xml
+from node.domain.dossier import (
+    CatalogueEntry,
+    Dossier,
+    DossierError,
+    DossierState,
+    FileCode,
+    may_close,
+    to_xml,
+)
 from node.domain.errors import DomainError
 from node.domain.listing import ListFilters, ref_url
 from node.domain.office import Office
@@ -70,8 +78,8 @@ def _suggestions(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
 def _detail_context(request: Request[Any, Any, Any], d: Dossier, **extra: Any) -> dict[str, Any]:
     items = [(i, ref_url(i.doc_ref.split(":")[0], i.doc_ref)) for i in d.items]
     return {"d": d, "items": items, "state_label": STATE_VI[d.state], "suggestions": _suggestions(request),
-            "flash": FLASH.get(request.query_params.get("ok", ""), ""), "error": None, "van_ban": "",
-            "vn_datetime": vn_datetime, **extra}
+            "flash": FLASH.get(request.query_params.get("ok", ""), ""), "error": None, "error_code": "",
+            "van_ban": "", "may_close": may_close(d, actor_of(request)), "vn_datetime": vn_datetime, **extra}
 
 
 @get("/ho-so", name="dossiers", guards=READ, sync_to_thread=True)
@@ -142,10 +150,11 @@ def _doc_ref(text: str) -> str:
 def _refused(request: Request[Any, Any, Any], office: Office, code: str, e: DomainError,
              van_ban: str = "") -> Template:
     d = _dossier(office, code)
-    status = 403 if e.code in ("not_permitted", "secret_not_permitted") else 409 if e.code in (
+    refused = ("not_permitted", "secret_not_permitted", "dossier_not_yours")
+    status = 403 if e.code in refused else 409 if e.code in (
         "dossier_closed", "already_filed", "illegal_transition") else 400
     return Template("dossiers/detail.html", status_code=status,
-                    context=_detail_context(request, d, error=e.message, van_ban=van_ban))
+                    context=_detail_context(request, d, error=e.message, error_code=e.code, van_ban=van_ban))
 
 
 @post("/ho-so/{code:str}/them", name="dossier-add", guards=WRITE, sync_to_thread=True, status_code=303)

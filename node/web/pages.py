@@ -148,8 +148,8 @@ def _dashboard(request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
                          within=timedelta(days=14))
         context["meetings"] = [MeetingRow(m, when_text(m.start), ref_url(m.document_ref.split(":")[0],
                                                                          m.document_ref)) for m in found]
-        rows = office.docs.notifications_for(notification_targets(user), limit=NOTIFICATIONS_SHOWN,
-                                             unread_only=True)
+        rows = office.docs.notifications_for(notification_targets(user), reader=user.username,
+                                             limit=NOTIFICATIONS_SHOWN, unread_only=True)
         context["notifications"] = [
             {"id": r["id"], "message": r["message"], "at": vn_time(datetime.fromisoformat(r["created_at"])),
              "url": ref_url(r["document_ref"].split(":")[0], r["document_ref"]) if r["document_ref"] else ""}
@@ -191,10 +191,10 @@ async def mark_notifications_read(request: Request[Any, Any, Any]) -> Redirect |
         if office is None:
             return
         # only this person's own notifications (user / role / unit targets), never someone else's
-        mine = [int(r["id"]) for r in office.docs.notifications_for(notification_targets(user), limit=500,
-                                                                     unread_only=True)]
+        mine = [int(r["id"]) for r in office.docs.notifications_for(
+            notification_targets(user), reader=user.username, limit=500, unread_only=True)]
         ids = [i for i in mine if i in wanted] if wanted else mine[:NOTIFICATIONS_SHOWN]
-        office.docs.mark_read(ids, at=ctx.clock.now())
+        office.docs.mark_read(ids, username=user.username, at=ctx.clock.now())
 
     await asyncio.to_thread(mark)
     if request.headers.get("hx-request") == "true":  # htmx swaps the notification out of the list

@@ -13,14 +13,19 @@ from typing import Any
 from litestar.testing import TestClient
 
 from node.app import open_node
+from node.domain.accounts import Role
 from node.domain.clock import VN_TZ, FixedClock
 from node.domain.incoming import Assignee
 from node.domain.office import DraftInput, MeetingInput
 from node.domain.outgoing import Recipient
+from node.store.users import create_user
+from node.web.passwords import Argon2Hasher
+from tests.registers.web_support import log_in
 from tests.web import office_support as support
 from tests.web.office_support import (
     ACTORS,
     SENDER,
+    T0,
     Office_,
     csrf_of,
     login_as,
@@ -143,6 +148,48 @@ def test_notifications_are_marked_read(client: TestClient, office_dir: Office_) 
     assert "Không có thông báo mới." in client.get("/").text
 
 
+def test_a_role_notification_read_by_one_clerk_stays_unread_for_the_other(client: TestClient,
+                                                                          office_dir: Office_) -> None:
+    """Read is per person: "Văn bản đến mới" goes to role:clerk; one văn thư reading it does not clear
+    it for the other (notification_read), and marking all read clears only one's own."""
+    passwords = office_dir[1]
+    hasher = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)  # a cheap second login
+    passwords = {**passwords, "vanthu2": "mat-khau-van-thu-2"}
+    client.app.state.ctx.office.docs.db.write(lambda db: create_user(
+        db, username="vanthu2", full_name="Văn thư thứ hai", password_hash=hasher.hash(passwords["vanthu2"]),
+        roles=[Role.CLERK], now=T0, actor="test"))
+    new = paper_incoming(office_of(client), "Công văn đến cho cả hai văn thư")
+    message = "Văn bản đến mới: Công văn đến cho cả hai văn thư"
+
+    def unread(username: str) -> tuple[str, list[str]]:
+        client.cookies.clear()
+        token = log_in(client, username, passwords[username])
+        page = client.get("/").text
+        return token, re.findall(r'data-notification="(\d+)"', page) if message in page else []
+
+    token, first = unread("vanthu")
+    assert first, "văn thư sees the role notification"
+    row = office_of(client).docs.notifications_for(["role:clerk"], reader="vanthu", unread_only=True)[0]
+    assert (row["target"], row["document_ref"], row["read_at"]) == ("role:clerk", new.ref, None)
+    assert client.post("/thong-bao/da-doc", data={"id": str(row["id"]), "_csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    assert message not in client.get("/").text  # gone for the one who read it
+    token2, second = unread("vanthu2")
+    assert str(row["id"]) in second, "still unread for the other văn thư"
+    docs = office_of(client).docs
+    [mine] = [r for r in docs.notifications_for(["role:clerk"], reader="vanthu") if r["id"] == row["id"]]
+    assert mine["read_at"] is not None  # read, when: for the reader
+    assert [r["id"] for r in docs.notifications_for(["role:clerk"], reader="vanthu2", unread_only=True)
+            if r["id"] == row["id"]] == [row["id"]]
+    # the second clerk clears everything of theirs; the first is not affected either way
+    client.post("/thong-bao/da-doc", data={"_csrf_token": token2})
+    assert message not in client.get("/").text
+    assert not docs.notifications_for(["role:clerk"], reader="vanthu2", unread_only=True)
+    # the leader (role:leader, not role:clerk) was never concerned
+    assert all(r["target"] != "role:clerk" for r in docs.notifications_for(
+        ["role:leader", "user:lanhdao"], reader="lanhdao"))
+
+
 def queue_packages(db: Any) -> None:
     sha = "ab" * 32
     db.execute("INSERT INTO blob (sha256, size, created_at) VALUES (?, 1, '2026-11-23T08:00:00+07:00')",
@@ -177,7 +224,8 @@ def test_outage_banner_on_every_page_while_the_link_is_down(client: TestClient, 
         # this process's own writes are counted at once (the page after "phát hành" shows the package);
         # only another process's writes wait for the few seconds of the cache
         assert node.link_status().queued == 2
-        node.db.write(lambda db: db.execute("UPDATE axis_outbox SET state = 'queued' WHERE document_id = 'd3'"))
+        node.db.write(lambda db: db.execute(
+            "UPDATE axis_outbox SET state = 'queued' WHERE document_id = 'd3'"))
         assert node.link_status().queued == 3
         node.db.write(lambda db: db.execute("UPDATE axis_outbox SET state = 'sent' WHERE document_id = 'd3'"))
         assert node.link_status().queued == 2

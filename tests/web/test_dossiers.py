@@ -11,10 +11,12 @@ from datetime import date, datetime
 
 import pikepdf
 import pypdfium2
+import pytest
 from litestar.testing import TestClient
 
 from node.domain.clock import VN_TZ
 from node.domain.dossier import Dossier, DossierItem, FileCode
+from node.domain.errors import DomainError
 from node.domain.office import DraftInput
 from node.office.dossier_export import bundle_pdf
 from tests.web import office_support as support
@@ -135,4 +137,49 @@ def test_roles_and_csrf(client: TestClient, office_dir: Office_) -> None:
     # the admin passes every guard; every page of the hồ sơ carries the CSRF input in its forms
     login_as(client, office_dir, "quantri")
     page = client.get(f"/ho-so/{CODE}").text
-    assert page.count('name="_csrf_token"') >= page.count('<form method="post"') >= 2
+    assert page.count('name="_csrf_token"') >= page.count('<form method="post"') >= 1
+    assert 'data-action="dong"' not in page  # opened by the văn thư: not the admin's to close
+
+
+def test_only_the_opener_a_clerk_or_a_leader_may_close(client: TestClient, office_dir: Office_) -> None:
+    """NĐ 30: the person handling the matter opens and closes the hồ sơ; văn thư and lãnh đạo
+    supervise. Another member of staff sees no close button and is refused (403, dossier_not_yours)."""
+    office = office_of(client)
+    incoming = paper_incoming(office, "Hướng dẫn lập hồ sơ")
+    token = login_as(client, office_dir, "chuyenvien")
+    assert client.post("/ho-so/moi", data={**FORM, "_csrf_token": token}).status_code == 200
+    assert client.post(f"/ho-so/{CODE}/them", data={"van_ban": incoming.ref, "_csrf_token": token}
+                       ).status_code == 200
+    assert 'data-action="dong"' in client.get(f"/ho-so/{CODE}").text  # the opener sees it
+    token = login_as(client, office_dir, "vanthu")
+    other = f"{AGENCY}.2026.02TH"
+    second = {**FORM, "ky_hieu": "02TH", "_csrf_token": token}
+    assert client.post("/ho-so/moi", data=second).status_code == 200
+    assert client.post(f"/ho-so/{other}/them", data={"van_ban": incoming.ref, "_csrf_token": token}
+                       ).status_code == 200
+
+    # the chuyên viên did not open 02TH: no button, and the POST is refused, nothing changes
+    token = login_as(client, office_dir, "chuyenvien")
+    page = client.get(f"/ho-so/{other}").text
+    assert 'data-action="dong"' not in page and 'data-action="them"' in page
+    refused = client.post(f"/ho-so/{other}/dong", data={"ghi_chu": "x", "_csrf_token": token})
+    assert refused.status_code == 403 and 'data-code="dossier_not_yours"' in refused.text
+    assert "Chỉ người lập hồ sơ" in refused.text and 'data-state="open"' in refused.text
+    # the admin (quản trị) neither
+    token = login_as(client, office_dir, "quantri")
+    assert client.post(f"/ho-so/{CODE}/dong", data={"_csrf_token": token}).status_code == 403
+    # the lãnh đạo closes the văn thư's; the chuyên viên closes their own
+    token = login_as(client, office_dir, "lanhdao")
+    assert 'data-action="dong"' in client.get(f"/ho-so/{other}").text
+    done = client.post(f"/ho-so/{other}/dong", data={"_csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/ho-so/{other}?ok=dong"
+    token = login_as(client, office_dir, "chuyenvien")
+    assert client.post(f"/ho-so/{CODE}/dong", data={"_csrf_token": token}, follow_redirects=False
+                       ).status_code == 303
+    # closed: no more documents, through the hồ sơ page or the văn bản đến page
+    late = client.post(f"/ho-so/{CODE}/them", data={"van_ban": "in:1", "_csrf_token": token})
+    assert late.status_code == 409 and "đã đóng" in late.text
+    unfiled = paper_incoming(office, "Văn bản đến sau khi đóng", number="13")
+    with pytest.raises(DomainError) as e:
+        office.file_document(CODE, unfiled.ref, ACTORS["vanthu"])
+    assert e.value.code == "dossier_closed"

@@ -176,7 +176,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /ho-so/moi": EVERYONE,
     "GET /ho-so/{code}": EVERYONE,
     "POST /ho-so/{code}/them": EVERYONE,
-    "POST /ho-so/{code}/dong": EVERYONE,
+    # closing: the person who opened it, văn thư, lãnh đạo (NĐ 30: the handler closes, văn thư and the
+    # leader supervise); the guard lets staff through, the domain refuses others (dossier_not_yours,
+    # 403) — the seeded one was opened by the chuyên viên; the admin did not open it
+    "POST /ho-so/{code}/dong": STAFF,
     "GET /ho-so/{code}/xuat.pdf": EVERYONE,
     "GET /ho-so/{code}/xuat.xml": EVERYONE,
     # -- quản trị: accounts, units, the holiday table, document types --------------------------------
