@@ -83,7 +83,8 @@ def incoming_register(docs: Iterable[IncomingDocument], *, register_code: str | 
         receiver = d.assignment.lead.name if d.assignment else d.presented_to
         handed = d.assignment.assigned_at if d.assignment else d.presented_at
         note = "Đã thu hồi theo yêu cầu của nơi gửi" if d.state is IncomingState.RECALLED else (
-            "Bản giấy" if d.channel is Channel.PAPER else "")
+            "Đã bị thay thế" if d.state is IncomingState.REPLACED else (
+                "Bản giấy" if d.channel is Channel.PAPER else ""))
         rows.append(IncomingRegisterRow(
             vn_date(d.arrival_date), d.arrival_number, d.meta.issuer.name or d.meta.issuer.organ_id,
             d.meta.code, d.meta.issued_date, f"{d.meta.type_name}: {d.meta.subject}", receiver,
@@ -312,6 +313,23 @@ class ReportPeriod:
 
 def _next_month_first(year: int, month: int) -> date:
     return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+
+
+def period_ends_at(period: ReportPeriod) -> datetime:
+    """The first instant after the period (00:00 Vietnam time of the day after its last day)."""
+    return datetime.combine(period.end + timedelta(days=1), time(), VN_TZ)
+
+
+def report_warranted(period: ReportPeriod, *, in_service_since: datetime | None,
+                     holds_documents: bool) -> bool:
+    """Whether the node drafts the report of ``period``: only for a period it has something to say
+    about — it was in service before the period ended (its first audit row, written by ``vanthu
+    init``), or it holds documents dated in the period (paper registered later, imported history).
+    A node installed on 15 December drafts no November report (nothing held, nothing run, and it
+    would show as late at once); its first report is December's, on 1 January."""
+    if holds_documents:
+        return True
+    return in_service_since is not None and in_service_since < period_ends_at(period)
 
 
 def periods_due(today: date) -> list[ReportPeriod]:
@@ -561,7 +579,8 @@ def deadline_items(doc: IncomingDocument, *,
                    unit_of_user: Mapping[str, str] | None = None) -> list[DeadlineItem]:
     """The deadlines an incoming document puts on people (pure twin of the store query): one per
     lead / cooperating assignee with a deadline (the lead falls back to the sender's due date)."""
-    if doc.state in (IncomingState.REJECTED, IncomingState.RECALLED, IncomingState.DONE, IncomingState.FILED):
+    if doc.state in (IncomingState.REJECTED, IncomingState.RECALLED, IncomingState.REPLACED,
+                     IncomingState.DONE, IncomingState.FILED):
         return []
     code = str(doc.arrival_number) if doc.arrival_number is not None else doc.meta.code
     prio = int(doc.meta.priority)

@@ -3,8 +3,11 @@
 From the 1st of a month the node drafts the report of the month just ended — and of the quarter,
 when one ended — as an outgoing document ("Báo cáo") addressed to the supervising agency, and
 submits it to a leader to sign; the clerk then numbers, seals and publishes it through the normal
-flow. Which period has its draft is kept in the ``meta`` table (``report_draft:<period>`` → ref),
-so a restart or a second run drafts nothing twice. The dashboard reminds until the document is
+flow. A period is reported only if it concerns the node — it was in service before the period
+ended (its first audit row) or holds documents dated in it — so a node installed mid-month does not
+draft (and show late at once) the report of the month before it existed. Which period has its
+draft is kept in the ``meta`` table (``report_draft:<period>`` → ref), so a restart or a second
+run drafts nothing twice. The dashboard reminds until the document is
 published and marks it late once the 2nd of the month (the day before "ngày 03") has passed.
 """
 
@@ -22,7 +25,7 @@ from node.domain.documents import Actor, DocumentMetadata, Organ, Outcome
 from node.domain.errors import DomainError
 from node.domain.numbering import build_notation
 from node.domain.outgoing import OUTGOING_STATE_VI, OutgoingDocument, OutgoingState, Recipient
-from node.domain.reports import ReportPeriod, periods_due
+from node.domain.reports import ReportPeriod, periods_due, report_warranted
 from node.reports.service import ReportService
 from node.store.blobs import BlobStore, record_blob
 from node.store.db import Database
@@ -79,9 +82,20 @@ class ReportScheduler:
         now = self.service.clock.now()
         made = []
         for period in periods_due(vn_date(now)):
-            if self.drafted(period) is None:
+            if self.drafted(period) is None and self.concerns(period):
                 made.append(self.draft(period, now))
         return made
+
+    def concerns(self, period: ReportPeriod) -> bool:
+        """The node was in service before the period ended, or holds documents dated in it: a node
+        installed mid-month does not report (late, at once) on the month before it existed."""
+        queries = self.service.queries
+        warranted = report_warranted(period, in_service_since=queries.in_service_since(),
+                                     holds_documents=queries.holds_documents(period))
+        if not warranted:
+            log.debug("report %s not drafted: the node was not in service then and holds no document"
+                     " of the period", period.key)
+        return warranted
 
     def draft(self, period: ReportPeriod, now: datetime) -> OutgoingDocument:
         leader = self._leader()

@@ -169,6 +169,27 @@ class SqliteReports:
             " BETWEEN ? AND ? AND d.state = '02'", (lo, hi, period.start.isoformat(), period.end.isoformat()))
         return int(row[0]) if row else 0
 
+    # -- whether a period concerns this node (the report scheduler) ------------------------------
+    def in_service_since(self) -> datetime | None:
+        """When the node was first in service: the time of its first audit row (``vanthu init``
+        creating the first account), None on a node with no audit row yet."""
+        row = self.db.query_one("SELECT ts FROM audit ORDER BY id LIMIT 1")
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def holds_documents(self, period: ReportPeriod) -> bool:
+        """Any văn bản đến received, or văn bản đi drafted or published, on a day of the period (VN
+        days), however they came in — axis, paper registered, imported history."""
+        lo, hi = _coarse(period.start, period.end)
+        s, e = period.start.isoformat(), period.end.isoformat()
+        probes = (("doc_in", "received_at"), ("doc_out", "created_at"), ("doc_out", "published_at"))
+        for table, col in probes:
+            day = _VN_DAY.format(col=col)
+            row = self.db.query_one(f"SELECT 1 FROM {table} WHERE {col} >= ? AND {col} < ?"
+                                    f" AND {day} BETWEEN ? AND ? LIMIT 1", (lo, hi, s, e))
+            if row is not None:
+                return True
+        return False
+
     def outage_spans(self, period: ReportPeriod) -> list[Span]:
         lo, hi = _coarse(period.start, period.end)
         rows = self.db.query("SELECT started_at, ended_at FROM axis_outage WHERE started_at < ?"

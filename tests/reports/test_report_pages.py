@@ -12,7 +12,9 @@ from litestar.testing import TestClient
 from node.app import create_app, open_node
 from node.domain.accounts import Role
 from node.domain.clock import FixedClock
+from node.domain.documents import Actor, DocumentMetadata, Organ
 from node.reports.wiring import build_reports
+from node.signing.sample import DraftSpec, make_draft
 from tests.conftest import NODE_TOML, NodeDir, run_cli
 from tests.registers.web_support import add_users, log_in
 from tests.reports.office import at
@@ -32,6 +34,17 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> tuple[NodeDir, dict[str,
     run_cli("--config", str(cfg), "init", check=True)
     node = NodeDir(root, cfg)
     passwords = add_users(node, ROLES)
+    # `vanthu init` ran at the real time (any date, on CI): the office holds a November document, so
+    # November's report concerns it whenever the suite runs (node.reports.schedule.concerns)
+    opened = open_node(node.config, clock=FixedClock(at(2026, 11, 20, 9)))
+    try:
+        paper = DocumentMetadata(type_name="Công văn", subject="Công văn giấy tháng 11", page_amount=1,
+                                 issuer=Organ("000.00.09.H13", "Sở Nội vụ"), code_number="5",
+                                 code_notation="SNV-VP")
+        clerk = Actor("vanthu", frozenset({Role.CLERK}), "Người dùng vanthu")
+        opened.office.register_paper(clerk, paper, opened.office.blobs.put(make_draft(DraftSpec())))
+    finally:
+        opened.close()
     opened = open_node(node.config, clock=FixedClock(at(2026, 12, 1, 8)))  # the node on 1 December
     try:
         [draft] = build_reports(opened.config, opened.db, opened.blobs, opened.clock)[1].run()

@@ -27,6 +27,7 @@ from node.domain.reports import (
     Tally,
     period_report,
     periods_due,
+    report_warranted,
     summarize_outages,
     tallies_of,
 )
@@ -37,7 +38,8 @@ from node.store.blobs import BlobStore
 from node.store.codec import decode
 from node.store.db import Database
 from node.store.documents import SqliteDocuments
-from tests.reports.office import LEADER, UNIT, US, Office, at, build_office
+from node.store.reports import SqliteReports
+from tests.reports.office import LEADER, UNIT, US, Office, at, build_office, make_users
 from tests.support.tools import require_tool
 
 SUPERVISING = Organ("000.00.00.H26", "Sở Thông tin và Truyền thông")
@@ -54,6 +56,10 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
 
 def service(office: Office, when) -> ReportService:  # type: ignore[no-untyped-def]
     return ReportService(office.db, FixedClock(when), US.name, US.organ_id, SUPERVISING.name)
+
+
+def office_queries(office: Office) -> SqliteReports:
+    return SqliteReports(office.db)
 
 
 def figures(svc: ReportService, key: str):  # type: ignore[no-untyped-def]
@@ -278,6 +284,49 @@ def test_monthly_draft_on_the_first_and_late_after_the_third(tmp_path: Path) -> 
         assert [r.late for r in svc.reminders()] == [True]
     finally:
         db.close()
+
+
+def test_a_node_installed_mid_month_drafts_no_report_of_the_month_before(tmp_path: Path) -> None:
+    """In service from 15 December with nothing of November: no November report (nor its "late"
+    reminder); the first report is December's (and the quarter's), drafted on 1 January."""
+    db = Database(tmp_path / "node.db").open()
+    blobs = BlobStore(tmp_path / "blobs").open()
+    try:
+        make_users(db, at(2026, 12, 15, 9))  # `vanthu init`: the node's first audit rows
+        clock = FixedClock(at(2026, 12, 15, 10))
+        svc = ReportService(db, clock, US.name, US.organ_id, SUPERVISING.name)
+        sched = ReportScheduler(svc, SqliteDocuments(db, blobs, clock), blobs, agency=US, agency_abbr="UBND",
+                                supervising=SUPERVISING)
+        svc.reminder_source = sched.reminders
+        assert sched.run() == [] and sched.drafted(ReportPeriod(2026, month=11)) is None
+        clock.set(at(2026, 12, 20, 8))
+        assert sched.run() == [] and svc.reminders() == []  # nothing to remind of, nothing late
+        clock.set(at(2027, 1, 1, 8))
+        made = sched.run()
+        assert [d.meta.subject for d in made] == ["Kết quả gửi, nhận văn bản điện tử tháng 12/2026",
+                                                  "Kết quả gửi, nhận văn bản điện tử quý IV/2026"]
+        assert all([r.organ for r in d.recipients] == [SUPERVISING] for d in made)
+        clock.set(at(2027, 1, 4, 8))
+        assert [(m.period.key, m.late) for m in svc.reminders()] == [("2026-12", True), ("2026-Q4", True)]
+    finally:
+        db.close()
+
+
+def test_which_periods_concern_a_node(office: Office) -> None:
+    """In service since its first audit row (1 November in the fixture), or holding documents dated in
+    the period (paper registered later, imported history)."""
+    q = office_queries(office)
+    assert q.in_service_since() == at(2026, 11, 1)
+    held = {k: q.holds_documents(ReportPeriod.parse(k)) for k in ("2026-09", "2026-10", "2026-11", "2026-12",
+                                                                  "2027-01", "2027-02", "2026-Q3", "2026-Q4")}
+    assert held == {"2026-09": False, "2026-10": False, "2026-11": True, "2026-12": True, "2027-01": True,
+                    "2027-02": False, "2026-Q3": False, "2026-Q4": True}
+    oct_, nov = ReportPeriod(2026, month=10), ReportPeriod(2026, month=11)
+    assert report_warranted(oct_, in_service_since=at(2026, 10, 31, 23, 59), holds_documents=False)
+    assert not report_warranted(oct_, in_service_since=at(2026, 11, 1, 0, 0), holds_documents=False)
+    assert not report_warranted(nov, in_service_since=None, holds_documents=False)
+    assert report_warranted(nov, in_service_since=None, holds_documents=True)
+    assert report_warranted(nov, in_service_since=at(2026, 12, 15), holds_documents=True)  # imported history
 
 
 def test_periods_and_outage_clipping() -> None:
