@@ -6,6 +6,12 @@ confirms or fixes them and the scan becomes a văn bản đến through
 incoming register right away). Registering marks the scan in the same transaction, so it leaves
 the queue exactly once. Thumbnails of page 1 are rendered with pdfium on first request and kept
 in memory (they are addressed by the PDF's SHA-256, so they never go stale).
+
+"Loại bỏ" takes a wrong page, a blank page or a duplicate out of the queue with a reason
+(:func:`node.domain.scanning.discard`); the scan and its files are kept and listed under "Đã loại
+bỏ" (/so-hoa/da-loai-bo), from where the văn thư puts one discarded by mistake back ("Khôi phục").
+Both work as plain forms (303 back with a flash message); on the queue, htmx swaps the scan's card
+for the message.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from node.domain import scanning
 from node.domain.accounts import Role
 from node.domain.documents import (
     PRIORITY_VI,
@@ -37,7 +44,7 @@ from node.domain.documents import (
 from node.domain.errors import DomainError
 from node.domain.numbering import RegisterKind
 from node.domain.office import check_may_read
-from node.domain.scanning import QueuedScan, ScanQueue
+from node.domain.scanning import SCAN_STATE_VI, QueuedScan, ScanQueue, ScanState
 from node.web.auth import requires
 from node.web.formats import vn_time
 from node.web.incoming import error_status, parse_day
@@ -51,6 +58,11 @@ LOW_CONFIDENCE = 0.6
 # form field ← extracted field
 FIELDS = {"loai": "type_name", "so_ky_hieu": "code_number", "ky_hieu": "code_notation", "ngay": "issued_date",
           "co_quan": "issuer", "trich_yeu": "subject"}
+FLASH = {
+    "loai-bo": "Đã loại bỏ bản quét khỏi hàng chờ. Bản quét vẫn được lưu trong mục “Đã loại bỏ” và có thể"
+               " khôi phục.",
+    "khoi-phuc": "Đã khôi phục bản quét về hàng chờ số hóa.",
+}
 
 
 def _queue(request: Request[Any, Any, Any]) -> ScanQueue:
@@ -145,9 +157,26 @@ def shown_day(value: str) -> str:
         return value
 
 
+def _state_label(state: str) -> str:
+    try:
+        return SCAN_STATE_VI[ScanState(state)]
+    except ValueError:
+        return state
+
+
 def _helpers() -> dict[str, Any]:
     return {"vn_time": vn_time, "low": LOW_CONFIDENCE, "priorities": PRIORITY_VI, "secrecies": SECRECY_VI,
-            "shown_day": shown_day}
+            "shown_day": shown_day, "state_label": _state_label}
+
+
+def _flash(request: Request[Any, Any, Any]) -> str | None:
+    return FLASH.get(request.query_params.get("ok") or "")
+
+
+def _names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """username → full name, for who discarded a scan (empty when the port is not wired)."""
+    people = getattr(request.app.state.ctx, "people", None)
+    return {u.username: u.full_name for u in people.active_users()} if people is not None else {}
 
 
 @get("/so-hoa", name="scans", guards=READERS, sync_to_thread=True)
@@ -162,7 +191,25 @@ def scan_queue(request: Request[Any, Any, Any]) -> Template:
     user = request.state.user
     return Template("scans/queue.html", context={
         "items": [(s, prefill(s), confidences(s)) for s in items], "total": total, "page": page,
-        "pages": pages, "can_register": user.has_any(Role.CLERK, Role.ADMIN), **_helpers()})
+        "pages": pages, "can_register": user.has_any(Role.CLERK, Role.ADMIN),
+        "can_discard": user.has_any(Role.CLERK), "discarded": queue.count_discarded(),
+        "flash": _flash(request), **_helpers()})
+
+
+@get("/so-hoa/da-loai-bo", name="scans-discarded", guards=READERS, sync_to_thread=True)
+def discarded_list(request: Request[Any, Any, Any]) -> Template:
+    """The scans taken out of the queue: why, by whom, when — and "Khôi phục" for the văn thư."""
+    queue = _queue(request)
+    page_text = request.query_params.get("trang") or "1"
+    page = max(1, int(page_text)) if page_text.isdigit() else 1
+    total = queue.count_discarded()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    user = request.state.user
+    return Template("scans/discarded.html", context={
+        "items": queue.discarded(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE), "total": total,
+        "page": page, "pages": pages, "can_discard": user.has_any(Role.CLERK), "names": _names(request),
+        "flash": _flash(request), **_helpers()})
 
 
 @get("/so-hoa/{scan_id:int}", name="scan", guards=READERS, sync_to_thread=True)
@@ -185,6 +232,7 @@ def _register_context(request: Request[Any, Any, Any], scan: QueuedScan,
     user = request.state.user
     return {"scan": scan, "v": values or prefill(scan), "conf": confidences(scan), "registers": registers,
             "error": None, "error_code": "", "can_register": user.has_any(Role.CLERK, Role.ADMIN),
+            "can_discard": user.has_any(Role.CLERK), "names": _names(request), "discard_values": {},
             **_helpers()}
 
 
@@ -221,9 +269,7 @@ def _register(request: Request[Any, Any, Any], scan: QueuedScan, form: FormMulti
     """Register the scan; accept it into the register too unless unticked. (doc id, accepted)."""
     office = office_of(request)
     actor = actor_of(request)
-    if scan.purpose != "incoming":
-        raise InvalidInput("Bản quét này là bản lưu của văn bản đi, không vào sổ văn bản đến.",
-                           code="scan_not_incoming")
+    scanning.check_queued(scan, "vào sổ")  # a discarded or registered scan: 409 before any field check
     meta = metadata_from(form)
     if not meta.issuer.name:
         raise InvalidInput("Chưa có cơ quan ban hành.", code="issuer_missing")
@@ -254,4 +300,67 @@ async def register(request: Request[Any, Any, Any], scan_id: FromPath[int]) -> T
     return Redirect(path=f"/van-ban-den/{doc_id}?ok={ok}", status_code=303)
 
 
-handlers = [scan_queue, scan_page, thumbnail, register_form, register]
+# -- loại bỏ / khôi phục --------------------------------------------------------------------------
+
+def _discard(request: Request[Any, Any, Any], scan_id: int, reason: str) -> QueuedScan:
+    scan = _scan(request, scan_id)
+    _queue(request).discard(scanning.discard(scan, reason, actor=actor_of(request),
+                                             at=request.app.state.ctx.clock.now()))
+    return scan
+
+
+def _restore(request: Request[Any, Any, Any], scan_id: int) -> QueuedScan:
+    scan = _scan(request, scan_id)
+    now = request.app.state.ctx.clock.now()
+    _queue(request).restore(scanning.restore(scan, actor=actor_of(request), at=now))
+    return scan
+
+
+def _htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+async def _refused(request: Request[Any, Any, Any], scan_id: int, e: DomainError,
+                   values: dict[str, str]) -> Template:
+    """The scan's page with the Vietnamese message (for htmx: the message alone, swapped in place of
+    the scan's card, status 200 so htmx swaps it)."""
+    if _htmx(request):
+        return Template("scans/_notice.html", context={"error": e.message, "error_code": e.code,
+                                                        "scan_id": scan_id, "flash": None})
+    scan = await asyncio.to_thread(_scan, request, scan_id)
+    context = await asyncio.to_thread(_register_context, request, scan)
+    context.update(error=e.message, error_code=e.code, discard_values=values)
+    return Template("scans/register.html", status_code=error_status(e), context=context)
+
+
+@post("/so-hoa/{scan_id:int}/loai-bo", name="scan-discard", guards=CLERKS, status_code=303)
+async def discard(request: Request[Any, Any, Any], scan_id: FromPath[int]) -> Template | Redirect:
+    """Loại bỏ with a reason (``ly_do``): the scan leaves the queue, kept under "Đã loại bỏ"."""
+    form: FormMultiDict = await request.form()
+    reason = str(form.get("ly_do") or "")
+    try:
+        scan = await asyncio.to_thread(_discard, request, scan_id, reason)
+    except DomainError as e:
+        return await _refused(request, scan_id, e, {"ly_do": reason})
+    if _htmx(request):
+        return Template("scans/_notice.html", context={
+            "flash": f"Đã loại bỏ bản quét {scan.file_name} khỏi hàng chờ.", "scan_id": scan_id,
+            "error": None})
+    return Redirect(path="/so-hoa?ok=loai-bo", status_code=303)
+
+
+@post("/so-hoa/{scan_id:int}/khoi-phuc", name="scan-restore", guards=CLERKS, status_code=303)
+async def restore(request: Request[Any, Any, Any], scan_id: FromPath[int]) -> Template | Redirect:
+    """Khôi phục: a scan discarded by mistake goes back to the queue."""
+    try:
+        scan = await asyncio.to_thread(_restore, request, scan_id)
+    except DomainError as e:
+        return await _refused(request, scan_id, e, {})
+    if _htmx(request):
+        return Template("scans/_notice.html", context={
+            "flash": f"Đã khôi phục bản quét {scan.file_name} về hàng chờ số hóa.", "scan_id": scan_id,
+            "error": None})
+    return Redirect(path="/so-hoa/da-loai-bo?ok=khoi-phuc", status_code=303)
+
+
+handlers = [scan_queue, discarded_list, scan_page, thumbnail, register_form, register, discard, restore]

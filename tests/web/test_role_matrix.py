@@ -66,7 +66,7 @@ from node.domain.fields import ExtractedFields
 from node.domain.incoming import Assignee
 from node.domain.office import DraftInput, MeetingInput
 from node.domain.outgoing import Recipient
-from node.domain.scanning import ScanPart, ScanPurpose, ScanSubmission
+from node.domain.scanning import ScanPart, ScanPurpose, ScanSubmission, discard
 from node.signing.sample import DraftSpec, make_draft
 from node.store.users import create_user
 from node.web.passwords import Argon2Hasher
@@ -154,6 +154,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /so-hoa/{scan_id}/anh.png": office(CLERK, LEADER),
     "GET /so-hoa/{scan_id}/vao-so": office(CLERK),
     "POST /so-hoa/{scan_id}/vao-so": only(CLERK),
+    # a wrong page, a blank page, a duplicate leaves the queue with a reason (kept, listed, restorable)
+    "GET /so-hoa/da-loai-bo": office(CLERK, LEADER),
+    "POST /so-hoa/{scan_id}/loai-bo": only(CLERK),
+    "POST /so-hoa/{scan_id}/khoi-phuc": only(CLERK),
     # -- văn bản đi -----------------------------------------------------------------------------
     "GET /van-ban-di": EVERYONE,
     "GET /van-ban-di/moi": EVERYONE,
@@ -238,6 +242,8 @@ POSTS: dict[str, Post] = {
     "POST /van-ban-den/{}/dong-y-thu-hoi": Post(target="dong-y-thu-hoi"),
     "POST /van-ban-den/{}/tu-choi-thu-hoi": Post({"ly_do": "Đã triển khai thực hiện"}, "tu-choi-thu-hoi"),
     "POST /van-ban-den/{}/lap-ho-so": Post({"ho_so": "{dossier}"}, "lap-ho-so"),
+    "POST /so-hoa/{}/loai-bo": Post({"ly_do": "Quét nhầm trang"}, "loai-bo"),
+    "POST /so-hoa/{}/khoi-phuc": Post(target="khoi-phuc"),
     "POST /so-hoa/{}/vao-so": Post({"loai": "Công văn", "trich_yeu": "Về việc kiểm tra phân quyền",
                                     "co_quan": "Sở Nội vụ", "so_ky_hieu": "15", "ky_hieu": "SNV-VP",
                                     "tiep_nhan": "1"}),
@@ -454,6 +460,15 @@ def _seed(root: Path, cfg: Path) -> Seeded:
             return saved.scan_ids[0], sha
 
         scan_id, _ = scan("scan", _pdf(base, "scan"), "Công văn số 15")
+        # số hóa: a scan of its own to discard, one discarded to restore, one discarded to show
+        targets["so-hoa", "loai-bo"] = str(scan("scan-loai-bo", _pdf(base, "scan-loai-bo"), "Trang trắng")[0])
+        discarded = []
+        for name in ("scan-khoi-phuc", "scan-da-loai-bo"):
+            queued = node.scans.queued(scan(name, _pdf(base, name), "Bản trùng")[0])
+            assert queued is not None
+            node.scans.discard(discard(queued, "Bản trùng", actor=clerk, at=T0))
+            discarded.append(str(queued.id))
+        targets["so-hoa", "khoi-phuc"] = discarded[0]
         # a scanned paper document the văn thư registered as mật
         secret_scan, secret_scan_sha = scan("scan-mat", _pdf(secret_pdf, "scan-secret"), f"Mật {SECRET_WORD}")
         o.register_paper(clerk, DocumentMetadata(
@@ -470,7 +485,7 @@ def _seed(root: Path, cfg: Path) -> Seeded:
             "van-ban-den": [targets["van-ban-den", state] for state in IN_STATES],
             "van-ban-di": [targets["van-ban-di", state] for state in OUT_STATES],
             "ho-so": [str(d) for d in dossiers],
-            "so-hoa": [str(scan_id)],
+            "so-hoa": [str(scan_id), discarded[1]],
             "tep": [done.blobs[0]],
             "so-dang-ky": ["den", "di"],
             "bao-cao": ["den", "qua-han", "gui-nhan"],
