@@ -6,6 +6,9 @@ received ─accept→ accepted (số đến; status 03) ─present→ presented 
 Any state ─request_recall (status 13 / BussinessDocType 1)→ pending recall
    ─accept_recall→ recalled: content destroyed, metadata and the recall record kept, status 15
    ─refuse_recall→ unchanged, status 16 with the reason.
+Any state but recalled ─mark_replaced (a replacement, BussinessDocType 3, naming it arrived)→ replaced:
+   frozen (every step refused, code ``replaced``), content, metadata and history kept, linked both
+   ways with the new văn bản đến (``replaced_by`` / ``replaces``).
 
 Status packages go only to senders on the axis (``Channel.AXIS``); paper arrivals have no one
 to answer electronically.
@@ -13,6 +16,7 @@ to answer electronically.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -59,6 +63,7 @@ class IncomingState(StrEnum):
     DONE = "done"
     FILED = "filed"
     RECALLED = "recalled"
+    REPLACED = "replaced"
 
 
 INCOMING_STATE_VI: dict[IncomingState, str] = {
@@ -71,6 +76,7 @@ INCOMING_STATE_VI: dict[IncomingState, str] = {
     IncomingState.DONE: "Hoàn thành",
     IncomingState.FILED: "Đã lập hồ sơ",
     IncomingState.RECALLED: "Đã thu hồi",
+    IncomingState.REPLACED: "Đã bị thay thế",
 }
 
 
@@ -80,6 +86,10 @@ class IntegrityNotVerified(WorkflowError):
 
 class RecallNotPending(WorkflowError):
     code = "recall_not_pending"
+
+
+class DocumentReplaced(IllegalTransition):
+    code = "replaced"
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,12 @@ class IncomingDocument:
     file_codes: tuple[str, ...] = ()
     recall: RecallRecord | None = None
     content_destroyed: bool = False
+    # a replacement (BussinessDocType 3): the DocumentIds its package names, the văn bản đến among
+    # them found here and marked replaced; on the old one, the văn bản đến that replaced it
+    replaces_document_ids: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    replaced_by: str = ""
+    replaced_at: datetime | None = None
 
     @property
     def state_label(self) -> str:
@@ -169,15 +185,23 @@ def _require(doc: IncomingDocument, doing: str, *states: IncomingState) -> None:
     if doc.state is IncomingState.RECALLED:
         raise IllegalTransition("Văn bản đã bị thu hồi theo yêu cầu của nơi gửi: không thao tác được nữa.",
                                 code="document_recalled")
+    if doc.state is IncomingState.REPLACED:
+        raise DocumentReplaced("Văn bản đã bị nơi gửi thay thế bằng văn bản khác: không thao tác được nữa;"
+                               " hãy xử lý trên văn bản thay thế.")
     if doc.state not in states:
         raise IllegalTransition(f"Không thể {doing} văn bản đang ở trạng thái “{doc.state_label}”.")
 
 
 def receive(ref: str, meta: DocumentMetadata, *, channel: Channel, sender: Organ, at: datetime,
-            blobs: tuple[str, ...] = (), actor: str = "system") -> Outcome[IncomingDocument]:
-    """A package stored (or a paper document digitized): report 01 "đã đến" to an axis sender."""
+            blobs: tuple[str, ...] = (), actor: str = "system",
+            replaces: tuple[str, ...] = ()) -> Outcome[IncomingDocument]:
+    """A package stored (or a paper document digitized): report 01 "đã đến" to an axis sender.
+
+    ``replaces``: the DocumentIds a replacement (BussinessDocType 3) names; :func:`link_replacement`
+    then marks the ones received here."""
     doc = IncomingDocument(ref=ref, meta=meta, channel=channel, sender=sender,
-                           received_at=as_aware(at), blobs=blobs)
+                           received_at=as_aware(at), blobs=blobs,
+                           replaces_document_ids=tuple(dict.fromkeys(i for i in replaces if i)))
     return Outcome(doc, (_audit(doc, "receive", actor, channel=channel.value, sender=sender.organ_id),
                          *_status(doc, StatusCode.ARRIVED, "Văn bản đã đến hệ thống"),
                          Notify("role:clerk", f"Văn bản đến mới: {meta.subject}", ref)))
@@ -335,6 +359,62 @@ def refuse_recall(doc: IncomingDocument, reason: str, *, actor: Actor,
                          *_status(new, StatusCode.CHANGE_REFUSED, why)))
 
 
+# -- replacement by the sender (BussinessDocType 3) ----------------------------------------------
+
+
+def _label(doc: IncomingDocument) -> str:
+    return doc.meta.code or doc.meta.subject or doc.ref
+
+
+def mark_replaced(doc: IncomingDocument, by: IncomingDocument, *, at: datetime) -> Outcome[IncomingDocument]:
+    """A replacement of this document arrived (``by``): it is frozen, nothing is destroyed (unlike a
+    recall), and whoever works on it is told — văn thư, the leader it was presented to, the assignees."""
+    if doc.state is IncomingState.RECALLED:
+        raise IllegalTransition("Văn bản đã bị thu hồi theo yêu cầu của nơi gửi: không đánh dấu thay thế"
+                                " được.", code="document_recalled")
+    if doc.state is IncomingState.REPLACED:
+        raise DocumentReplaced(f"Văn bản đã bị thay thế trước đó bởi {doc.replaced_by}.")
+    if by.ref == doc.ref:
+        raise InvalidInput("Văn bản không thể tự thay thế chính nó.", code="replace_self")
+    new = replace(doc, state=IncomingState.REPLACED, replaced_by=by.ref, replaced_at=as_aware(at))
+    message = f"Văn bản {_label(doc)} đã bị thay thế bởi văn bản {_label(by)}: {by.meta.subject}"
+    targets = ["role:clerk"]
+    if doc.presented_to:
+        targets.append(f"user:{doc.presented_to}")
+    if doc.assignment is not None:
+        targets += [f"{a.kind}:{a.ref}" for a in (doc.assignment.lead, *doc.assignment.cooperating)]
+    return Outcome(new, (_audit(new, "replaced", "system", by=by.ref, by_code=by.meta.code,
+                                previous_state=doc.state.value),
+                         *(Notify(t, message, doc.ref) for t in dict.fromkeys(targets))))
+
+
+def link_replacement(new: Outcome[IncomingDocument], olds: Sequence[IncomingDocument], *,
+                     at: datetime) -> tuple[Outcome[IncomingDocument], tuple[Outcome[IncomingDocument], ...]]:
+    """A replacement just received (``new``) and the văn bản đến here its package names (``olds``,
+    found by DocumentId from the same sender): each old one is marked replaced and the new one points
+    to them. One that cannot be (recalled, already replaced) and a DocumentId never received (the
+    replacement came first, or names a document sent elsewhere) are only noted in the new one's
+    history: it stays an ordinary văn bản đến."""
+    doc = new.doc
+    events = list(new.events)
+    marked: list[Outcome[IncomingDocument]] = []
+    for old in olds:
+        try:
+            marked.append(mark_replaced(old, doc, at=at))
+        except WorkflowError as e:
+            events.append(_audit(doc, "replace_skipped", "system", replaced=old.ref, note=e.message))
+    found = {o.meta.document_id for o in olds}
+    missing = [i for i in doc.replaces_document_ids if i not in found]
+    linked = replace(doc, replaces=tuple(m.doc.ref for m in marked))
+    if marked:
+        events.append(_audit(linked, "replaces", "system", replaced=[m.doc.ref for m in marked]))
+    if missing:
+        events.append(_audit(linked, "replace_unmatched", "system", document_ids=missing,
+                             note="Văn bản bị thay thế chưa có trong sổ văn bản đến (chưa nhận hoặc đến sau):"
+                                  " văn bản này được xử lý như văn bản đến mới."))
+    return Outcome(linked, tuple(events)), tuple(marked)
+
+
 # -- updates from the sender (BussinessDocType 2) ------------------------------------------------
 
 _IDENTITY = ("document_id", "code_number", "code_notation", "issuer")
@@ -343,7 +423,8 @@ _IDENTITY = ("document_id", "code_number", "code_notation", "issuer")
 def apply_update(doc: IncomingDocument, meta: DocumentMetadata, *, at: datetime, note: str = "",
                  blobs: tuple[str, ...] | None = None) -> Outcome[IncomingDocument]:
     """The sender updated the document (e.g. a meeting postponed): new metadata, report 15."""
-    _require(doc, "cập nhật", *(s for s in IncomingState if s is not IncomingState.RECALLED))
+    _require(doc, "cập nhật", *(s for s in IncomingState
+                                if s not in (IncomingState.RECALLED, IncomingState.REPLACED)))
     if any(getattr(meta, f) != getattr(doc.meta, f) for f in _IDENTITY):
         raise InvalidInput("Gói cập nhật không cùng số, ký hiệu, cơ quan ban hành với văn bản đã nhận.",
                            code="update_identity_mismatch")
@@ -371,8 +452,9 @@ def refuse_update(doc: IncomingDocument, reason: str, *, actor: str = "system",
 
 def deadline(doc: IncomingDocument, cal: WorkingCalendar, *, now: datetime,
              policy: DeadlinePolicy | None = None) -> DeadlineStatus:
-    """The flag of the document as a whole (the lead's deadline); none once rejected or recalled."""
-    if doc.state in (IncomingState.REJECTED, IncomingState.RECALLED):
+    """The flag of the document as a whole (the lead's deadline); none once rejected, recalled or
+    replaced."""
+    if doc.state in (IncomingState.REJECTED, IncomingState.RECALLED, IncomingState.REPLACED):
         return DeadlineStatus(DeadlineFlag.NONE, None, False)
     start = vn_date(doc.assignment.assigned_at if doc.assignment else doc.received_at)
     return deadline_status(cal, due=doc.due_date, now=now, priority=int(doc.meta.priority), start=start,
@@ -382,7 +464,8 @@ def deadline(doc: IncomingDocument, cal: WorkingCalendar, *, now: datetime,
 def assignee_deadlines(doc: IncomingDocument, cal: WorkingCalendar, *, now: datetime,
                        policy: DeadlinePolicy | None = None) -> list[tuple[Assignee, DeadlineStatus]]:
     """One flag per lead / cooperating unit ("việc của tôi" shows the caller's own)."""
-    if doc.assignment is None or doc.state in (IncomingState.REJECTED, IncomingState.RECALLED):
+    if doc.assignment is None or doc.state in (IncomingState.REJECTED, IncomingState.RECALLED,
+                                               IncomingState.REPLACED):
         return []
     start = vn_date(doc.assignment.assigned_at)
     return [(a, deadline_status(cal, due=a.due_date, now=now, priority=int(doc.meta.priority), start=start,

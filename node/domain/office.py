@@ -602,12 +602,16 @@ class Office:
 
     # -- arrivals from the axis ----------------------------------------------------------------------
     def receive_electronic(self, meta: DocumentMetadata, sender: Organ, blobs: tuple[str, ...], *,
-                           inbox_id: int | None, text: str, integrity_ok: bool) -> IncomingDocument:
-        """A stored edoc becomes a văn bản đến (status 01 was queued when the package was stored)."""
+                           inbox_id: int | None, text: str, integrity_ok: bool,
+                           replaces: tuple[str, ...] = ()) -> IncomingDocument:
+        """A stored edoc becomes a văn bản đến (status 01 was queued when the package was stored).
+        A replacement names the DocumentIds it ``replaces``: the store marks those received here as
+        replaced in the same transaction (``incoming.link_replacement``)."""
         now = self._now()
 
         def make(ref: str) -> Outcome[IncomingDocument]:
-            out = incoming.receive(ref, meta, channel=Channel.AXIS, sender=sender, at=now, blobs=blobs)
+            out = incoming.receive(ref, meta, channel=Channel.AXIS, sender=sender, at=now, blobs=blobs,
+                                   replaces=replaces)
             arrived = [e for e in out.events if isinstance(e, SendStatus) and e.code is StatusCode.ARRIVED]
             return Outcome(out.doc, tuple(e for e in out.events if e not in arrived))
 

@@ -5,7 +5,9 @@ this worker then reads it and changes the records:
 
 - an edoc (BussinessDocType 0 / 3) becomes a văn bản đến: its files go to the blob store, every
   PDF's signatures are checked against the trust anchors (report kept per file), the document
-  is created in the same transaction that marks the package ``done``;
+  is created in the same transaction that marks the package ``done``; a replacement (3) also marks
+  the văn bản đến its ReplacementInfo names "đã bị thay thế" in that transaction (one not received
+  yet is only noted in the new one's history);
 - a revocation edoc (1) or a status 13 puts a recall request on the document it names;
 - an update edoc (2) changes the document's metadata (a postponed meeting …);
 - a status 01…06 / 15 / 16 moves the delivery table of our outgoing document.
@@ -30,7 +32,7 @@ from node.domain.office import Office
 from node.domain.outgoing import record_sent
 from node.domain.signing import VerificationReport
 from node.edxml import BusinessDocType as EdxmlBusinessType
-from node.edxml import EdocPackage, Limits, StatusPackage, parse_package
+from node.edxml import EdocHeader, EdocPackage, Limits, StatusPackage, parse_package
 from node.errors import HANDLED
 from node.office.wiring import pdf_text
 from node.store.blobs import BlobStore
@@ -159,10 +161,23 @@ class Intake:
             return
         blobs, reports, text = self._store_files(package)
         ok = bool(reports) and all(r.all_ok for r in reports)
+        replaces = self._replaced_ids(h) if h.business_doc_type is EdxmlBusinessType.REPLACEMENT else ()
         doc = self.office.receive_electronic(meta, sender, blobs, inbox_id=inbox_id, text=text,
-                                             integrity_ok=ok)
+                                             integrity_ok=ok, replaces=replaces)
         self._note_meeting(doc.ref, meta.description)
         result.documents += 1
+
+    def _replaced_ids(self, h: EdocHeader) -> tuple[str, ...]:
+        """The DocumentIds a replacement replaces here: its ReplacementInfo entries for our agency (an
+        entry naming no agency counts for every recipient); if none names us, every entry; without a
+        ReplacementInfoList, Bussiness/DocumentId when it is another document."""
+        me = self.office.agency.organ_id.upper()
+        infos = [r for r in h.replacements if r.document_id]
+        ours = [r.document_id for r in infos if not r.organ_ids or me in (o.upper() for o in r.organ_ids)]
+        ids = ours or [r.document_id for r in infos]
+        if not ids and h.business_document_id and h.business_document_id != h.document_id:
+            ids = [h.business_document_id]
+        return tuple(dict.fromkeys(ids))
 
     def _note_meeting(self, ref: str, description: str) -> None:
         """A giấy mời's time and place travel in its description: the invited office's calendar entry."""

@@ -41,7 +41,7 @@ from node.domain.documents import (
 )
 from node.domain.dossier import Dossier, FileCode
 from node.domain.errors import DomainError
-from node.domain.incoming import IncomingDocument
+from node.domain.incoming import IncomingDocument, link_replacement
 from node.domain.meetings import Meeting
 from node.domain.numbering import DocumentKey, parse_code
 from node.domain.outgoing import OutgoingDocument
@@ -209,7 +209,12 @@ class SqliteDocuments:
                     raise ScanNotQueued(f"Bản quét số {scan_id} không còn chờ vào sổ (đã vào sổ hoặc đã bị"
                                         " loại bỏ).")
             out = make(ref)
+            replaced: tuple[Outcome[IncomingDocument], ...] = ()
+            if out.doc.replaces_document_ids:  # a replacement: the văn bản đến it names, in this transaction
+                out, replaced = link_replacement(out, self._named_by(d, out.doc), at=out.doc.received_at)
             self._save(d, INCOMING, out, actor="system", at=out.doc.received_at, text=text, created=True)
+            for old in replaced:
+                self._save(d, INCOMING, old, actor="sync", at=out.doc.received_at)
             if inbox_id is not None:
                 d.execute("UPDATE axis_inbox SET intake_state = 'done', doc_ref = ?, intake_error = NULL"
                           " WHERE id = ?", (ref, inbox_id))
@@ -217,6 +222,18 @@ class SqliteDocuments:
 
         created: IncomingDocument = self._commit(tx).doc
         return created
+
+    @staticmethod
+    def _named_by(d: SuDatabase, doc: IncomingDocument) -> list[IncomingDocument]:
+        """The văn bản đến a replacement names: by DocumentId, from the same sender, newest first."""
+        found: list[IncomingDocument] = []
+        for document_id in doc.replaces_document_ids:
+            row = d.execute("SELECT data FROM doc_in WHERE document_id = ? AND sender_code = ? AND ref <> ?"
+                            " ORDER BY id DESC LIMIT 1",
+                            (document_id, doc.sender.organ_id, doc.ref)).fetchone()
+            if row is not None:
+                found.append(decode(IncomingDocument, row[0]))
+        return found
 
     def create_outgoing(self, make: Callable[[str], Outcome[OutgoingDocument]], *,
                         text: str = "") -> OutgoingDocument:

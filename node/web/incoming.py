@@ -49,7 +49,7 @@ from node.domain.incoming import (
 from node.domain.incoming import deadline as doc_deadline
 from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters
 from node.domain.numbering import RegisterKind
-from node.domain.office import Office, check_may_read
+from node.domain.office import Office, check_may_read, may_read
 from node.web.auth import requires
 from node.web.formats import vn_day, vn_time
 from node.web.history import timeline
@@ -91,12 +91,18 @@ ACTION_VI: dict[str, str] = {
     "incoming.recall_refuse": "Từ chối thu hồi",
     "incoming.update": "Nơi gửi cập nhật văn bản",
     "incoming.update_refuse": "Từ chối cập nhật",
+    "incoming.replaced": "Nơi gửi thay thế bằng văn bản mới",
+    "incoming.replaces": "Thay thế văn bản đã nhận",
+    "incoming.replace_unmatched": "Văn bản thay thế cho văn bản chưa nhận",
+    "incoming.replace_skipped": "Không đánh dấu được văn bản bị thay thế",
 }
 # detail keys worth a line in the timeline, with their label
 DETAIL_VI: dict[str, str] = {
     "channel": "kênh", "register": "sổ", "arrival_number": "số đến", "reason": "lý do", "to": "trình",
     "lead": "chủ trì", "cooperating": "phối hợp", "due": "hạn", "direction": "ý kiến chỉ đạo",
     "result": "kết quả", "file_code": "hồ sơ", "note": "ghi chú", "via": "qua",
+    "by_code": "văn bản thay thế", "replaced": "văn bản bị thay thế",
+    "document_ids": "mã văn bản bị thay thế",
 }
 CHANNEL_VI = {"axis": "Trục liên thông", "paper": "Văn bản giấy"}
 FLAG_CLASS = {DeadlineFlag.OVERDUE: "overdue", DeadlineFlag.DUE_SOON: "due-soon",
@@ -312,6 +318,15 @@ def allowed_actions(doc: IncomingDocument, actor: Actor) -> set[str]:
     return out
 
 
+def _link(doc: IncomingDocument | None, actor: Actor) -> dict[str, str] | None:
+    """A linked văn bản đến (replaced / replacing) as the page shows it: its number and, for those
+    who may open it, its subject."""
+    if doc is None:
+        return None
+    return {"id": doc.ref.partition(":")[2], "code": doc.meta.code or doc.ref,
+            "subject": doc.meta.subject if may_read(doc, actor) else "", "received": vn_time(doc.received_at)}
+
+
 def detail_context(request: Request[Any, Any, Any], doc_id: int) -> dict[str, Any]:
     office = office_of(request)
     actor = actor_of(request)
@@ -327,6 +342,8 @@ def detail_context(request: Request[Any, Any, Any], doc_id: int) -> dict[str, An
                 if d.state.value == "open"] if "lap-ho-so" in actions else []
     filed = [str(c) for c in office.docs.dossiers_of(doc.ref)]
     sha = doc.blobs[0] if doc.blobs and not doc.content_destroyed else ""
+    linked = {d.ref: d for d in (office.docs.incoming.get(r) for r in (doc.replaced_by, *doc.replaces) if r)
+              if d is not None}
     ok = request.query_params.get("ok") or ""
     early = doc.state in (IncomingState.RECEIVED, IncomingState.ACCEPTED)  # when the clerk can still act
     return {
@@ -337,6 +354,10 @@ def detail_context(request: Request[Any, Any, Any], doc_id: int) -> dict[str, An
         "deadline": doc_deadline(doc, cal, now=now), "assignees": assignee_deadlines(doc, cal, now=now),
         "registers": registers, "leaders": [u for u in users if Role.LEADER in u.roles],
         "users": users, "units": units, "names": names, "dossiers": dossiers, "filed": filed,
+        "replaced_by": _link(linked.get(doc.replaced_by), actor), "replaces": [
+            _link(linked.get(r), actor) for r in doc.replaces],
+        "replaces_unknown": [i for i in doc.replaces_document_ids
+                             if i not in {d.meta.document_id for d in linked.values()}],
         "flash": FLASH.get(ok, ""), "error": None, "error_code": "", "form": {}, "failed": "",
         "channel_vi": CHANNEL_VI, "secrecy_vi": SECRECY_VI, "priority_vi_enum": PRIORITY_VI,
         "secret": doc.meta.secrecy > Secrecy.NONE, "today": now.astimezone(VN_TZ).date().isoformat(),

@@ -224,3 +224,23 @@ def test_update_and_replacement(offices: tuple[Office_, Office_, FixedClock]) ->
     b.sync()
     subjects = [r[0] for r in b.live.node.db.query("SELECT subject FROM doc_in ORDER BY id")]
     assert subjects[-1] == "Về việc lịch tiếp công dân (thay thế)"
+
+    # At B the old văn bản đến is "Đã bị thay thế", linked both ways, frozen, and nothing destroyed.
+    new_in = b.live.node.db.query_one("SELECT ref FROM doc_in ORDER BY id DESC LIMIT 1")["ref"]
+    old_in = b.docs.incoming.require(in_ref)
+    assert old_in.state is IncomingState.REPLACED and old_in.state_label == "Đã bị thay thế"
+    assert old_in.replaced_by == new_in and b.docs.incoming.require(new_in).replaces == (in_ref,)
+    assert old_in.meta.subject == "Về việc lịch tiếp công dân tháng 12" and not old_in.content_destroyed
+    assert all(b.live.node.blobs.exists(sha) for sha in old_in.blobs)
+    with pytest.raises(WorkflowError) as refused:
+        b.office.accept(in_ref, b.clerk)
+    assert refused.value.code == "replaced" and "thay thế" in refused.value.message
+    assert b.docs.incoming.require(in_ref).state is IncomingState.REPLACED  # the refusal wrote nothing
+    actions = [r["action"] for r in b.docs.history(in_ref)]
+    assert actions.count("incoming.replaced") == 1 and actions[-1] == "incoming.replaced"
+    assert [r["action"] for r in b.docs.history(new_in)] == ["incoming.receive", "incoming.replaces"]
+    told = b.live.node.db.query("SELECT target, message FROM notification WHERE document_ref = ?"
+                                " AND message LIKE '%bị thay thế%'", (in_ref,))
+    assert [r["target"] for r in told] == ["role:clerk"]
+    # the new one is an ordinary văn bản đến: văn thư takes it in
+    assert b.office.accept(new_in, b.clerk).state is IncomingState.ACCEPTED
