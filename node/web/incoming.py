@@ -47,7 +47,7 @@ from node.domain.incoming import (
     is_lead,
 )
 from node.domain.incoming import deadline as doc_deadline
-from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters
+from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters, count_cap
 from node.domain.numbering import RegisterKind
 from node.domain.office import Office, check_may_read, may_read
 from node.web.auth import requires
@@ -60,7 +60,6 @@ CLERKS = [requires(Role.CLERK)]
 LEADERS = [requires(Role.LEADER)]
 WORKERS = ALL  # the lead (any person, or a member of the lead unit) or a leader: the use case decides
 PAGE_SIZE = 20
-COUNT_CAP = 10_000
 
 # ?ok=<action> → the flash message
 FLASH: dict[str, str] = {
@@ -220,7 +219,8 @@ def incoming_list(request: Request[Any, Any, Any]) -> Template:
     filters = replace(filters, reader=actor_of(request))  # secret documents for their readers only
     page_text = request.query_params.get("trang") or "1"
     page = max(1, int(page_text)) if page_text.isdigit() else 1
-    total = lists.count_incoming(filters, cap=COUNT_CAP)
+    cap = count_cap(filters)
+    total = lists.count_incoming(filters, cap=cap)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
     rows = lists.list_incoming(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -229,7 +229,7 @@ def incoming_list(request: Request[Any, Any, Any]) -> Template:
     office = _ctx(request).office
     registers = [r for r in office.registers.list_registers() if r.kind is RegisterKind.INCOMING] \
         if office is not None else []
-    context = {"rows": rows, "flags": flags, "total": total, "capped": total >= COUNT_CAP, "page": page,
+    context = {"rows": rows, "flags": flags, "total": total, "capped": total >= cap, "page": page,
                "pages": pages, "f": shown, "states": INCOMING_STATE_VI, "registers": registers,
                "priorities": PRIORITY_VI, "page_query": lambda p: _page_query(shown, p), **_helpers()}
     template = "incoming/_rows.html" if _is_htmx(request) and request.headers.get(

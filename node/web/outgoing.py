@@ -38,7 +38,7 @@ from node.domain.documents import (
     Secrecy,
 )
 from node.domain.errors import DomainError
-from node.domain.listing import DocumentLists, ListFilters
+from node.domain.listing import DocumentLists, ListFilters, count_cap
 from node.domain.meetings import MEETING_STATUS_VI, ChangeKind, Meeting, MeetingStatus, change_note, when_text
 from node.domain.numbering import Register, register_kind_for
 from node.domain.office import DraftInput, MeetingInput, Office, check_may_read
@@ -63,7 +63,6 @@ LEADERS = [requires(Role.LEADER)]
 CLERKS = [requires(Role.CLERK)]
 CLERKS_LEADERS = [requires(Role.CLERK, Role.LEADER)]
 PAGE_SIZE = 20
-COUNT_CAP = 10_000
 MAX_UPLOAD = 100 * 1024 * 1024  # a draft with its attachments
 
 FLASH: dict[str, str] = {
@@ -158,7 +157,8 @@ def outgoing_list(request: Request[Any, Any, Any], q: FromQuery[str] = "", trang
     filters = ListFilters(state=trang_thai or None, type_name=loai.strip(), date_from=tu_ngay,
                           date_to=den_ngay, register_code=so.strip(), year=nam, query=q.strip(),
                           reader=actor_of(request))
-    total = lists.count_outgoing(filters, cap=COUNT_CAP)
+    cap = count_cap(filters)
+    total = lists.count_outgoing(filters, cap=cap)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(trang or 1, pages)
     rows = lists.list_outgoing(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -168,7 +168,7 @@ def outgoing_list(request: Request[Any, Any, Any], q: FromQuery[str] = "", trang
              "den_ngay": den_ngay.isoformat() if den_ngay else ""}
     keep = urlencode({k: v for k, v in query.items() if v})
     return Template("outgoing/list.html", context={
-        "rows": rows, "total": total, "capped": total >= COUNT_CAP, "page": page, "pages": pages,
+        "rows": rows, "total": total, "capped": total >= cap, "page": page, "pages": pages,
         "query": query, "keep": keep, "states": OUTGOING_STATE_VI, "types": _type_names(office),
         "registers": [r for r in office.registers.list_registers() if r.kind.value != "den"],
         "vn_time": vn_time, "vn_date": vn_date, "priority": PRIORITY_VI, "can_draft": True,
