@@ -16,6 +16,7 @@ import click
 from node.app import node_heartbeat, open_node, scanner_watcher
 from node.cli.base import CliState, pass_state
 from node.config import ScannerSection
+from node.domain.scanning import SCAN_STATE_VI, ScanState
 from node.errors import ScanRejectedError
 from node.scanner.digitize import Digitizer
 from node.scanner.separator import separator_pdf
@@ -141,18 +142,38 @@ def scanner_run(state: CliState) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many recent arrivals to list.")
 @pass_state
 def scanner_status(state: CliState, limit: int) -> None:
-    """Recent arrivals in the hot folders: stored, duplicates and rejections with their reason."""
+    """Recent arrivals in the hot folders: stored, duplicates and rejections with their reason; the
+    số hóa queue by state, and what became of each stored scan (registered, discarded and why)."""
     node = open_node(state.config())
     try:
-        rows = node.db.query("SELECT at, outcome, code, message, file_name FROM scan_arrival"
+        rows = node.db.query("SELECT at, outcome, code, message, file_name, file_id FROM scan_arrival"
                              " ORDER BY id DESC LIMIT ?", (limit,))
         counts = node.db.query("SELECT outcome, count(*) FROM scan_arrival GROUP BY outcome")
+        queue = node.db.query("SELECT s.state, count(*) FROM scan s JOIN scan_file f ON f.id = s.file_id"
+                              " WHERE f.purpose = 'incoming' GROUP BY s.state")
+        files = sorted({int(r["file_id"]) for r in rows
+                        if r["file_id"] is not None and r["outcome"] == "stored"})
+        marks = ", ".join("?" * len(files))
+        scans = node.db.query(
+            "SELECT s.id, s.file_id, s.state, x.reason, x.discarded_by FROM scan s"
+            " LEFT JOIN scan_discard x ON x.scan_id = s.id AND x.restored_at IS NULL"
+            f" WHERE s.file_id IN ({marks}) ORDER BY s.id", tuple(files))
     finally:
         node.close()
     click.echo("  ".join(f"{r[0]}: {r[1]}" for r in counts) or "chưa có tệp nào")
+    by_state = {str(r[0]): int(r[1]) for r in queue}
+    if by_state:
+        click.echo("hàng chờ số hóa: " + ", ".join(f"{by_state.get(s.value, 0)} {SCAN_STATE_VI[s].lower()}"
+                                                 for s in ScanState))
     for r in rows:
         reason = f" [{r['code']}] {r['message']}" if r["code"] and r["outcome"] == "rejected" else ""
         click.echo(f"{r['at']}  {r['outcome']:<9} {r['file_name']}{reason}")
+        if r["outcome"] != "stored":
+            continue
+        for s in (s for s in scans if s["file_id"] == r["file_id"]):
+            label = SCAN_STATE_VI[ScanState(s["state"])].lower()
+            why = f" bởi {s['discarded_by']}: {s['reason']}" if s["state"] == ScanState.DISCARDED else ""
+            click.echo(f"    bản quét {s['id']}: {label}{why}")
 
 
 def register(group: click.Group) -> None:

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from litestar.testing import TestClient
 
+from node.app import open_node
 from node.domain.fields import ExtractedFields, Field
-from node.domain.scanning import ScanPart, ScanPurpose, ScanSubmission
+from node.domain.scanning import ScanPart, ScanPurpose, ScanSubmission, discard
+from tests.conftest import run_cli
 from tests.web import office_support as support
-from tests.web.office_support import T0, Office_, login_as, office_of, pdf_bytes
+from tests.web.office_support import ACTORS, T0, Office_, login_as, office_of, pdf_bytes
 
 office_template, office_dir = support.office_template, support.office_dir
 clock, client = support.clock, support.client
@@ -145,3 +147,29 @@ def test_only_the_clerk_discards_and_restores(client: TestClient, office_dir: Of
     assert client.get("/so-hoa/da-loai-bo").status_code == 403
     assert _post(client, specialist, f"/so-hoa/{scan_id}/loai-bo", ly_do="Trùng").status_code == 403
     assert client.app.state.ctx.scans.queued(scan_id).state == "new" and _audit(client, scan_id) == []
+
+
+def test_vanthu_scanner_status_shows_discarded_scans(office_dir: Office_, tmp_path: Path) -> None:
+    node_dir, _ = office_dir
+    node = open_node(node_dir.config)
+    try:
+        ids = []
+        for subject in ("Trang trắng khi quét", "Công văn số 15"):
+            data = pdf_bytes(1) + f"% {subject}\n".encode()
+            path = tmp_path / f"{hashlib.sha256(subject.encode()).hexdigest()[:10]}.pdf"
+            path.write_bytes(data)
+            part = ScanPart(index=0, pdf=path, pdf_is_original=True, pages=1, text=subject,
+                            fields=ExtractedFields(), ocr=False, signed=False, dpi=300)
+            ids.append(node.scans.save(ScanSubmission(
+                original=path, original_sha256=hashlib.sha256(data).hexdigest(), media_type="application/pdf",
+                file_name=path.name, folder="den", purpose=ScanPurpose.INCOMING, parts=(part,)),
+                now=T0).scan_ids[0])
+        queued = node.scans.queued(ids[0])
+        assert queued is not None
+        node.scans.discard(discard(queued, "Trang trắng", actor=ACTORS["vanthu"], at=T0))
+    finally:
+        node.close()
+    out = run_cli("--config", str(node_dir.config_path), "scanner", "status", check=True).stdout
+    assert "hàng chờ số hóa: 1 chờ vào sổ, 0 đã vào sổ, 1 đã loại bỏ" in out, out
+    assert f"bản quét {ids[0]}: đã loại bỏ bởi vanthu: Trang trắng" in out
+    assert f"bản quét {ids[1]}: chờ vào sổ" in out
