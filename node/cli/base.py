@@ -38,6 +38,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "sync": "node.cli.sync",
     "pdf": "node.cli.pdf",
     "report": "node.cli.report",
+    "signatures": "node.cli.signatures",
 }
 
 

@@ -26,6 +26,7 @@ from node.domain.documents import (
     AuditEvent,
     Channel,
     DocumentMetadata,
+    Event,
     IllegalTransition,
     InvalidInput,
     NotPermitted,
@@ -53,7 +54,15 @@ from node.domain.numbering import (
     register_kind_for,
 )
 from node.domain.outgoing import Attachment, LegalBasis, OutgoingDocument, Recipient, SignatureRecord
-from node.domain.signing import DocumentSigner, PersonalSigner
+from node.domain.signing import (
+    DocumentSigner,
+    PersonalSigner,
+    Recheck,
+    RecheckSummary,
+    VerificationReport,
+    recheck,
+    recheck_events,
+)
 
 
 class BlobPort(Protocol):
@@ -104,6 +113,14 @@ class DocumentRepository(DocumentKeyIndex, Protocol):
 
     # reading, for the pages
     def signature_report(self, sha256: str) -> dict[str, Any] | None: ...
+
+    # re-checking signatures when revocation data (CRL files) arrives
+    def signature_recheck_candidates(self, *, everything: bool = False) -> list[str]: ...
+
+    def signature_holders(self, shas: Sequence[str]) -> dict[str, list[str]]: ...
+
+    def save_signature_rechecks(self, items: Sequence[tuple[Recheck, tuple[Event, ...], Sequence[str]]], *,
+                                at: datetime) -> None: ...
 
     def history(self, ref: str) -> Sequence[Any]:
         """The document's audit rows (``ts``, ``actor``, ``action``, ``detail`` JSON), oldest first."""
@@ -201,7 +218,8 @@ class Office:
                  personal_signer: Callable[[Actor], PersonalSigner] | None = None,
                  pdf_text: Callable[[bytes], str] = lambda _: "",
                  page_count: Callable[[bytes], int] = lambda _: 0,
-                 on_close: Callable[[], None] = lambda: None) -> None:
+                 on_close: Callable[[], None] = lambda: None,
+                 verify: Callable[[bytes], VerificationReport] | None = None) -> None:
         self.clock = clock
         self.docs = docs
         self.blobs = blobs
@@ -213,6 +231,8 @@ class Office:
         self.pdf_text = pdf_text
         self.page_count = page_count
         self._on_close = on_close
+        # checks a PDF's signatures against the trust anchors and the CRL files configured now
+        self._verify = verify
 
     def close(self) -> None:
         """Release what the use cases hold (the signer's token session)."""
@@ -440,6 +460,74 @@ class Office:
         report = self.signer().verify(self.blobs.read(sha))
         self.docs.save_signature_report(sha, report.as_dict(), ok=report.all_ok)
         return report.as_dict()
+
+    # -- signatures checked again (revocation data that came later) ------------------------------------
+    def recheck_signatures(self, *, everything: bool = False, actor: str = "system",
+                           batch: int = 100) -> RecheckSummary:
+        """Check again every stored report "chờ dữ liệu thu hồi" (every report with ``everything``)
+        against the trust anchors and CRL files configured now; store those that changed, each with its
+        audit row (and văn thư told of a revoked certificate), a batch per transaction."""
+        shas = self.docs.signature_recheck_candidates(everything=everything)
+        holders = self.docs.signature_holders(shas)
+        summary = RecheckSummary()
+        for start in range(0, len(shas), batch):
+            items = []
+            for sha in shas[start:start + batch]:
+                found = self._recheck(sha, holders.get(sha, []), actor=actor, always=False)
+                if found is None:
+                    continue
+                summary.add(found[0], found[2])
+                if found[0].changed:
+                    items.append(found)
+            if items:
+                self.docs.save_signature_rechecks(items, at=self._now())
+        return summary
+
+    def recheck_document_signatures(self, ref: str, actor: Actor) -> RecheckSummary:
+        """"Kiểm tra lại chữ ký" on a văn bản đến: its files' signatures checked again now, each report
+        stored with an audit row (also when nothing changed: who checked, when, what it said)."""
+        require_role(actor, Role.CLERK, Role.LEADER, doing="kiểm tra lại chữ ký số")
+        doc = self._incoming(ref)
+        check_may_read(doc, actor)
+        if doc.content_destroyed:
+            raise InvalidInput("Nội dung văn bản đã bị hủy theo yêu cầu thu hồi: không còn tệp để kiểm tra.",
+                               code="content_destroyed")
+        if doc.channel is not Channel.AXIS:
+            raise InvalidInput("Văn bản giấy được số hóa: không có chữ ký số để kiểm tra lại.",
+                               code="no_signatures")
+        summary = RecheckSummary()
+        items = []
+        for sha in dict.fromkeys(doc.blobs):
+            found = self._recheck(sha, [ref], actor=actor.username, always=True)
+            if found is not None:
+                summary.add(found[0], found[2])
+                items.append(found)
+        if not items:
+            raise InvalidInput("Văn bản chưa có kết quả kiểm tra chữ ký số để kiểm tra lại.",
+                               code="no_signature_report")
+        self.docs.save_signature_rechecks(items, at=self._now())
+        return summary
+
+    def _recheck(self, sha: str, holders: Sequence[str], *, actor: str,
+                 always: bool) -> tuple[Recheck, tuple[Any, ...], Sequence[str]] | None:
+        old = self.docs.signature_report(sha)
+        if old is None:
+            return None
+        if self._verify is None:
+            raise InvalidInput("Chưa cấu hình kiểm tra chữ ký số (signing.trust_anchors).",
+                               code="signing_not_configured")
+        try:
+            new: VerificationReport | None = self._verify(self.blobs.read(sha))
+        except Exception:  # a file gone or unreadable must not stop the others: its old report stays
+            new = None
+        r = recheck(sha, old, new)
+        titles = {}
+        if r.changed:
+            for h in holders:
+                d = self.docs.incoming.get(h) if h.startswith("in:") else self.docs.outgoing.get(h)
+                if d is not None:
+                    titles[h] = " ".join(p for p in (d.meta.code, d.meta.subject) if p)
+        return r, recheck_events(r, holders, actor=actor, titles=titles, always=always), holders
 
     def _outgoing(self, ref: str) -> OutgoingDocument:
         doc = self.docs.outgoing.get(ref)

@@ -7,10 +7,13 @@ Pure data and rules (NĐ 30 Phụ lục I; DOMAIN.md §6). The PKCS#11 / pyHanko
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+from node.domain.documents import AuditEvent, Event, Notify
 
 
 class Revocation(StrEnum):
@@ -198,3 +201,121 @@ class DocumentSigner(Protocol):
     def seal(self, pdf: bytes, *, pin: str | None = None, user: str = "") -> bytes: ...
 
     def verify(self, pdf: bytes) -> VerificationReport: ...
+
+
+# -- re-checking stored reports (revocation data that came later) ---------------------------------
+
+
+class RecheckOutcome(StrEnum):
+    """What a stored report says, in the words of the recheck's count."""
+
+    GOOD = "good"  # every signature valid, revocation known
+    PENDING = "pending"  # valid, but some revocation still unknown ("chờ dữ liệu thu hồi")
+    REVOKED = "revoked"  # a signer's certificate is on a CRL
+    INVALID = "invalid"  # not valid for another reason (changed, untrusted, expired, unsigned)
+    UNREADABLE = "unreadable"  # the file could not be read or parsed again: the old report stays
+
+
+RECHECK_VI = {RecheckOutcome.GOOD: "hợp lệ", RecheckOutcome.PENDING: "chờ dữ liệu thu hồi",
+              RecheckOutcome.REVOKED: "chứng thư đã bị thu hồi", RecheckOutcome.INVALID: "không hợp lệ",
+              RecheckOutcome.UNREADABLE: "không đọc được tệp"}
+
+
+def _signatures(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    sigs = report.get("signatures") or []
+    return [s for s in sigs if isinstance(s, Mapping)]
+
+
+def revocation_unknown(report: Mapping[str, Any]) -> bool:
+    """A stored report (``VerificationReport.as_dict``) with a signature "chờ dữ liệu thu hồi"."""
+    return any(s.get("revocation") == Revocation.UNKNOWN.value for s in _signatures(report))
+
+
+def report_outcome(report: Mapping[str, Any]) -> RecheckOutcome:
+    sigs = _signatures(report)
+    if any(s.get("revocation") == Revocation.REVOKED.value for s in sigs):
+        return RecheckOutcome.REVOKED
+    if not report.get("ok"):
+        return RecheckOutcome.INVALID
+    if revocation_unknown(report):
+        return RecheckOutcome.PENDING
+    return RecheckOutcome.GOOD
+
+
+_VERDICT_KEYS = ("field", "ok", "revocation", "certificate", "trusted", "intact", "valid",
+                 "modification_level")
+
+
+def _verdict(report: Mapping[str, Any]) -> tuple[Any, ...]:
+    sigs = tuple(tuple(s.get(k) for k in _VERDICT_KEYS) for s in _signatures(report))
+    return (bool(report.get("ok")), sigs)
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """One stored report checked again: what it said, what it says now."""
+
+    sha256: str
+    before: RecheckOutcome
+    after: RecheckOutcome
+    report: dict[str, Any]  # the new report (the old one when the file was unreadable)
+    changed: bool
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.report.get("ok"))
+
+
+def recheck(sha256: str, old: Mapping[str, Any], new: VerificationReport | None) -> Recheck:
+    """``new`` None: the file could not be verified again (the stored report is kept as it is)."""
+    before = report_outcome(old)
+    if new is None:
+        return Recheck(sha256, before, RecheckOutcome.UNREADABLE, dict(old), False)
+    fresh = new.as_dict()
+    return Recheck(sha256, before, report_outcome(fresh), fresh, _verdict(fresh) != _verdict(old))
+
+
+def recheck_message(r: Recheck) -> str:
+    """The history line of a report checked again."""
+    if not r.changed:
+        return f"Kết quả không đổi: {RECHECK_VI[r.after]}."
+    return f"{RECHECK_VI[r.before].capitalize()} → {RECHECK_VI[r.after]}."
+
+
+@dataclass
+class RecheckSummary:
+    """The count per outcome of a recheck run, how many reports changed, and the documents whose
+    signer's certificate turned out revoked."""
+
+    checked: int = 0
+    changed: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in RecheckOutcome})
+    revoked_documents: list[str] = field(default_factory=list)
+
+    def add(self, r: Recheck, holders: Sequence[str] = ()) -> None:
+        self.checked += 1
+        self.changed += int(r.changed)
+        self.outcomes[r.after.value] += 1
+        if r.changed and r.after is RecheckOutcome.REVOKED:
+            self.revoked_documents += [h for h in holders if h not in self.revoked_documents]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"checked": self.checked, "changed": self.changed, "outcomes": dict(self.outcomes),
+                "revoked_documents": list(self.revoked_documents)}
+
+
+def recheck_events(r: Recheck, holders: Sequence[str], *, actor: str, titles: Mapping[str, str] | None = None,
+                   always: bool = False) -> tuple[Event, ...]:
+    """The audit row of a report checked again (subject: the first document holding the file, else the
+    file), written when it changed — or ``always`` (a person pressed "Kiểm tra lại chữ ký"); when a
+    signer's certificate turned out revoked, văn thư is told for each document holding the file."""
+    if not (r.changed or always):
+        return ()
+    subject = holders[0] if holders else f"blob:{r.sha256}"
+    events: list[Event] = [AuditEvent("signature.recheck", subject, {
+        "actor": actor, "sha256": r.sha256, "before": r.before.value, "after": r.after.value,
+        "changed": r.changed, "result": recheck_message(r), "documents": list(holders)})]
+    if r.changed and r.after is RecheckOutcome.REVOKED:
+        events += [Notify("role:clerk", "Kiểm tra lại chữ ký số: chứng thư của người ký ĐÃ BỊ THU HỒI — "
+                          + ((titles or {}).get(h) or h), h) for h in holders]
+    return tuple(events)

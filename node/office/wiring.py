@@ -131,6 +131,7 @@ def build_office(config: Config, clock: Clock, db: Database,
     office = Office(clock=clock, docs=docs, blobs=BlobAdapter(blobs), registers=SqliteRegisters(db),
                     agency=agency, agency_abbr=config.node.agency_abbr, signer=signer,
                     personal_signer=personal,
-                    pdf_text=pdf_text, page_count=page_count, on_close=close)
+                    pdf_text=pdf_text, page_count=page_count, on_close=close,
+                    verify=verifier(config, clock))
     office.agency_pin_stored = config.signing.agency_pin_file is not None
     return office, docs

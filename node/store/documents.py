@@ -47,6 +47,7 @@ from node.domain.numbering import DocumentKey, parse_code
 from node.domain.outgoing import OutgoingDocument
 from node.domain.packages import PackageFactory
 from node.domain.scanning import ScanNotQueued
+from node.domain.signing import Recheck, RecheckOutcome
 from node.errors import StoreError
 from node.store.audit import append_audit
 from node.store.blobs import BlobStore
@@ -522,6 +523,61 @@ class SqliteDocuments:
             return None
         report: dict[str, Any] = json.loads(row["report"])
         return report
+
+    def signature_recheck_candidates(self, *, everything: bool = False) -> list[str]:
+        """The files whose stored report has a signature "chờ dữ liệu thu hồi" (every stored report
+        with ``everything``), but content destroyed by a recall."""
+        sql = ("SELECT r.blob_sha256 FROM signature_report r WHERE NOT EXISTS (SELECT 1 FROM blob b"
+               " WHERE b.sha256 = r.blob_sha256 AND b.destroyed_at IS NOT NULL)")
+        if not everything:
+            sql += (" AND EXISTS (SELECT 1 FROM json_each(r.report, '$.signatures') s"
+                    " WHERE json_extract(s.value, '$.revocation') = 'unknown')")
+        return [str(r[0]) for r in self.db.query(sql + " ORDER BY r.blob_sha256")]
+
+    def signature_holders(self, shas: Sequence[str]) -> dict[str, list[str]]:
+        """sha256 → the documents whose record names the file (văn bản đến: its files; văn bản đi: its
+        current PDF and its signed versions), văn bản đến first. One pass over the records."""
+        if not shas:
+            return {}
+        wanted = json.dumps(sorted(set(shas)))
+        rows = self.db.query(
+            "SELECT j.value, d.ref FROM doc_in d, json_each(d.data, '$.blobs') j"
+            " WHERE j.value IN (SELECT value FROM json_each(?)) ORDER BY d.id", (wanted,))
+        rows += self.db.query(
+            "SELECT v.sha, v.ref FROM (SELECT id, ref, json_extract(data, '$.pdf_blob') AS sha FROM doc_out"
+            " UNION ALL SELECT id, ref, json_extract(data, '$.personal_signature.pdf_blob') FROM doc_out"
+            " UNION ALL SELECT id, ref, json_extract(data, '$.agency_signature.pdf_blob') FROM doc_out) v"
+            " WHERE v.sha IN (SELECT value FROM json_each(?)) ORDER BY v.id", (wanted,))
+        out: dict[str, list[str]] = {}
+        for sha, ref in rows:
+            refs = out.setdefault(str(sha), [])
+            if ref not in refs:
+                refs.append(str(ref))
+        return out
+
+    def save_signature_rechecks(self, items: Sequence[tuple[Recheck, tuple[Event, ...], Sequence[str]]], *,
+                                at: datetime) -> None:
+        """Reports checked again, in one transaction: each new report (not when its file was unreadable),
+        its audit row and notifications, and the signature verdict (``integrity_ok``) of the văn bản
+        đến holding the files, which văn thư's tiếp nhận reads."""
+        def tx(d: SuDatabase) -> None:
+            refs: list[str] = []
+            for r, events, holders in items:
+                if r.after is not RecheckOutcome.UNREADABLE:
+                    d.execute("INSERT INTO signature_report (blob_sha256, ok, report, checked_at)"
+                              " VALUES (?, ?, ?, ?) ON CONFLICT (blob_sha256) DO UPDATE SET ok = excluded.ok,"
+                              " report = excluded.report, checked_at = excluded.checked_at",
+                              (r.sha256, int(r.ok), encode(r.report), at.isoformat()))
+                for e in events:
+                    self._event(d, None, e, actor="system", at=at)
+                refs += [h for h in holders if h.startswith("in:") and h not in refs]
+            for ref in refs:
+                d.execute("UPDATE doc_in SET integrity_ok = (SELECT count(*) > 0 AND min(r.ok)"
+                          " FROM json_each(doc_in.data, '$.blobs') j"
+                          " JOIN signature_report r ON r.blob_sha256 = j.value)"
+                          " WHERE ref = ? AND channel = 'axis'", (ref,))
+
+        self.db.write(tx)
 
     # -- the agency directory (mirrored from the axis) ---------------------------------------------
     def agencies(self) -> list[Organ]:

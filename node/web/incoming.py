@@ -57,6 +57,7 @@ from node.web.office import actor_of, office_of
 
 ALL = [requires(Role.CLERK, Role.LEADER, Role.SPECIALIST)]  # admins pass every guard
 CLERKS = [requires(Role.CLERK)]
+CLERKS_LEADERS = [requires(Role.CLERK, Role.LEADER)]
 LEADERS = [requires(Role.LEADER)]
 WORKERS = ALL  # the lead (any person, or a member of the lead unit) or a leader: the use case decides
 PAGE_SIZE = 20
@@ -72,6 +73,7 @@ FLASH: dict[str, str] = {
     "dong-y-thu-hoi": "Đã đồng ý thu hồi: nội dung văn bản đã được hủy, thông tin được giữ lại.",
     "tu-choi-thu-hoi": "Đã từ chối thu hồi; lý do được gửi cho nơi gửi.",
     "lap-ho-so": "Đã đưa văn bản vào hồ sơ.",
+    "kiem-tra-chu-ky": "Đã kiểm tra lại chữ ký số với chứng thư tin cậy và dữ liệu thu hồi hiện có.",
     "vao-so": "Đã vào sổ văn bản giấy từ bản quét.",
     "vao-so-chua-tiep-nhan": "Đã tạo văn bản đến từ bản quét; văn bản chưa được tiếp nhận vào sổ.",
 }
@@ -94,6 +96,7 @@ ACTION_VI: dict[str, str] = {
     "incoming.replaces": "Thay thế văn bản đã nhận",
     "incoming.replace_unmatched": "Văn bản thay thế cho văn bản chưa nhận",
     "incoming.replace_skipped": "Không đánh dấu được văn bản bị thay thế",
+    "signature.recheck": "Kiểm tra lại chữ ký số",
 }
 # detail keys worth a line in the timeline, with their label
 DETAIL_VI: dict[str, str] = {
@@ -261,12 +264,20 @@ def signature_panel(office: Office, doc: IncomingDocument) -> dict[str, Any]:
     for r in reports:
         sigs = r.get("signatures") or []
         if not sigs:
-            lines.append({"ok": False, "text": "Tài liệu không có chữ ký số."})
-        lines += [{"ok": bool(s.get("ok")), "text": str(s.get("summary", ""))} for s in sigs]
+            lines.append({"ok": False, "text": "Tài liệu không có chữ ký số.", "revocation": ""})
+        lines += [{"ok": bool(s.get("ok")), "text": str(s.get("summary", "")),
+                   "revocation": str(s.get("revocation", ""))} for s in sigs]
     count = len(lines)
+    revoked = any(x["revocation"] == "revoked" for x in lines)
+    pending = any(x["revocation"] == "unknown" for x in lines)
     head = (f"Tất cả {count} chữ ký hợp lệ." if ok
             else f"Có chữ ký không hợp lệ hoặc thiếu chữ ký ({sum(not x['ok'] for x in lines)}/{count}).")
-    return {"ok": ok, "checked": True, "head": head, "lines": lines}
+    if revoked:
+        head = "CHỨNG THƯ SỐ CỦA NGƯỜI KÝ ĐÃ BỊ THU HỒI: chữ ký không còn giá trị. " + head
+    elif pending:
+        head += (" Chưa có dữ liệu thu hồi chứng thư (chờ dữ liệu thu hồi): kiểm tra lại khi bộ phận kỹ thuật"
+                 " đã cập nhật danh sách thu hồi (CRL).")
+    return {"ok": ok, "checked": True, "head": head, "lines": lines, "revoked": revoked, "pending": pending}
 
 
 def history_rows(office: Office, ref: str, names: dict[str, str],
@@ -315,6 +326,8 @@ def allowed_actions(doc: IncomingDocument, actor: Actor) -> set[str]:
         out |= {"dong-y-thu-hoi", "tu-choi-thu-hoi"}
     if s in (IncomingState.DONE, IncomingState.FILED) and (clerk or worker or actor.has(Role.SPECIALIST)):
         out.add("lap-ho-so")
+    if (clerk or leader) and doc.channel is Channel.AXIS and doc.blobs and not doc.content_destroyed:
+        out.add("kiem-tra-chu-ky")  # not a workflow step: also on a replaced or finished document
     return out
 
 
@@ -505,6 +518,14 @@ async def file_into(request: Request[Any, Any, Any], doc_id: FromPath[int]) -> T
     return await run_action(request, doc_id, "lap-ho-so", step)
 
 
+@post("/van-ban-den/{doc_id:int}/kiem-tra-chu-ky", name="incoming-recheck-signatures", guards=CLERKS_LEADERS,
+      status_code=303)
+async def recheck_signatures(request: Request[Any, Any, Any], doc_id: FromPath[int]) -> Template | Redirect:
+    """Kiểm tra lại chữ ký: the document's files verified again with the CRL files there are now."""
+    return await run_action(request, doc_id, "kiem-tra-chu-ky",
+                            lambda o, a, f: o.recheck_document_signatures(_ref(doc_id), a))
+
+
 # -- việc của tôi ---------------------------------------------------------------------------------
 
 @get("/viec-cua-toi", name="my-work", guards=ALL, sync_to_thread=True)
@@ -520,4 +541,4 @@ def my_work(request: Request[Any, Any, Any]) -> Template:
 
 
 handlers = [incoming_list, incoming_detail, accept, reject, present, assign, start, complete, recall_accept,
-            recall_refuse, file_into, my_work]
+            recall_refuse, file_into, recheck_signatures, my_work]

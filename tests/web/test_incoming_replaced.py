@@ -16,7 +16,8 @@ clock, client = support.clock, support.client
 OLD_ID, NEW_ID = "000.00.09.H13,2026/11/20,15/SNV-VP", "000.00.09.H13,2026/11/23,17/SNV-VP"
 
 
-def _arrive(office: Office, document_id: str, number: str, subject: str, replaces: tuple[str, ...] = ()) -> int:
+def _arrive(office: Office, document_id: str, number: str, subject: str,
+            replaces: tuple[str, ...] = ()) -> int:
     sha = office.blobs.put(pdf_bytes(1) + subject.encode())
     meta = DocumentMetadata(type_name="Công văn", subject=subject, issuer=SENDER, code_number=number,
                             code_notation="SNV-VP", document_id=document_id)

@@ -67,6 +67,7 @@ from node.domain.incoming import Assignee
 from node.domain.office import DraftInput, MeetingInput
 from node.domain.outgoing import Recipient
 from node.domain.scanning import ScanPart, ScanPurpose, ScanSubmission, discard
+from node.domain.signing import VerificationReport
 from node.signing.sample import DraftSpec, make_draft
 from node.store.users import create_user
 from node.web.passwords import Argon2Hasher
@@ -143,6 +144,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /van-ban-den/{id}/tu-choi-thu-hoi": only(CLERK),
     # whoever handles the work files it (NĐ 30/2020 Điều 28–29)
     "POST /van-ban-den/{id}/lap-ho-so": EVERYONE,
+    # check a received document's signatures again (new CRL files): văn thư and lãnh đạo
+    "POST /van-ban-den/{id}/kiem-tra-chu-ky": only(CLERK, LEADER),
     "GET /viec-cua-toi": EVERYONE,
     "POST /thong-bao/da-doc": EVERYONE,  # mark one's notifications read
     "GET /tep/{sha256}": EVERYONE,
@@ -174,6 +177,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /van-ban-di/{id}/thu-hoi": only(CLERK, LEADER),
     "POST /van-ban-di/{id}/cap-nhat": only(CLERK),
     "POST /van-ban-di/{id}/doi-lich-hop": only(CLERK),  # postpone, move, cancel a meeting: văn thư
+    # a new PDF / attachments before signing: the drafter (any staff role drafts) or a leader, the domain
+    # decides per document (outgoing.edit_draft)
+    "POST /van-ban-di/{id}/thay-tep": STAFF,
     # -- hồ sơ: each person in charge of the work opens, fills and closes it ----------------------
     "GET /ho-so": EVERYONE,
     "GET /ho-so/moi": EVERYONE,
@@ -217,7 +223,7 @@ IN_ACTIONS = {"tiep-nhan": "received", "tu-choi": "received", "trinh": "accepted
 OUT_ACTIONS = {"gop-y": "draft", "trinh-ky": "draft", "y-kien": "review", "tra-lai": "submitted",
                "ky": "submitted", "cap-so": "submitted", "ky-so-co-quan": "submitted",
                "phat-hanh": "submitted", "thu-hoi": "submitted", "cap-nhat": "submitted",
-               "doi-lich-hop": "meeting"}
+               "doi-lich-hop": "meeting", "thay-tep": "draft"}
 
 
 @dataclass(frozen=True)
@@ -242,6 +248,7 @@ POSTS: dict[str, Post] = {
     "POST /van-ban-den/{}/dong-y-thu-hoi": Post(target="dong-y-thu-hoi"),
     "POST /van-ban-den/{}/tu-choi-thu-hoi": Post({"ly_do": "Đã triển khai thực hiện"}, "tu-choi-thu-hoi"),
     "POST /van-ban-den/{}/lap-ho-so": Post({"ho_so": "{dossier}"}, "lap-ho-so"),
+    "POST /van-ban-den/{}/kiem-tra-chu-ky": Post(target="kiem-tra-chu-ky"),
     "POST /so-hoa/{}/loai-bo": Post({"ly_do": "Quét nhầm trang"}, "loai-bo"),
     "POST /so-hoa/{}/khoi-phuc": Post(target="khoi-phuc"),
     "POST /so-hoa/{}/vao-so": Post({"loai": "Công văn", "trich_yeu": "Về việc kiểm tra phân quyền",
@@ -263,6 +270,7 @@ POSTS: dict[str, Post] = {
                                          "cap-nhat"),
     "POST /van-ban-di/{}/doi-lich-hop": Post({"kieu": "huy", "ly_do": "Lãnh đạo đi công tác"},
                                              "doi-lich-hop"),
+    "POST /van-ban-di/{}/thay-tep": Post(target="thay-tep", upload=True),
     "POST /ho-so/moi": Post({"nam": "2026", "ky_hieu": "05TH", "tieu_de": "Hồ sơ mở qua biểu mẫu",
                              "thoi_han": "10 năm"}),
     "POST /ho-so/{}/them": Post({"van_ban": "{unfiled}"}, "them"),
@@ -419,6 +427,13 @@ def _seed(root: Path, cfg: Path) -> Seeded:
             targets["van-ban-den", state] = paper(state, state).split(":")[1]
         for action, state in IN_ACTIONS.items():
             targets["van-ban-den", action] = paper(state, action).split(":")[1]
+        # a văn bản đến from the axis with its stored signature report, for "kiểm tra lại chữ ký"
+        sha_axis = o.blobs.put(_pdf(base, "in-axis"))
+        o.docs.save_signature_report(sha_axis, VerificationReport().as_dict(), ok=False)
+        targets["van-ban-den", "kiem-tra-chu-ky"] = o.receive_electronic(
+            DocumentMetadata(type_name="Công văn", subject="Văn bản đến qua trục", issuer=SENDER,
+                             code_number="13", code_notation="SNV-TRUC", page_amount=1),
+            SENDER, (sha_axis,), inbox_id=None, text="", integrity_ok=False).ref.split(":")[1]
         for state in OUT_STATES:
             targets["van-ban-di", state] = draft(state, state).split(":")[1]
         for action, state in OUT_ACTIONS.items():
