@@ -304,22 +304,31 @@ class Office:
                    recipients: tuple[Recipient, ...] | None = None,
                    legal_bases: Sequence[str] | None = None,
                    attachments: Sequence[tuple[str, bytes]] = ()) -> OutgoingDocument:
-        sha = None
-        if pdf:
+        """Sửa dự thảo before it is submitted: a new PDF (the one it replaces stays in the blob store
+        and is named in the history), more attachments, other recipients or legal bases. Whoever
+        ``outgoing.edit_draft`` allows (the drafter or a leader, while dự thảo / đang góp ý — a
+        returned draft is a dự thảo again); a wrong person, a wrong state or a file that is not a PDF
+        is refused before any file is stored. The page count and the search text follow the PDF."""
+        if pdf is not None:
             self._check_pdf(pdf, "Dự thảo")
-            sha = self.blobs.put(pdf)
-        added = tuple(Attachment(_clean(n) or "tep-dinh-kem", self.blobs.put(d)) for n, d in attachments)
         categories = self.docs.categories()
         now = self._now()
+        bases = (tuple(LegalBasis(_clean(b)) for b in legal_bases if b.strip())
+                 if legal_bases is not None else None)
+        outgoing.edit_draft(self._outgoing(ref), actor=actor, at=now, categories=categories,
+                            recipients=recipients, legal_bases=bases)  # refuses before any write
+        sha = self.blobs.put(pdf) if pdf else None
+        pages = self.page_count(pdf) if pdf else None
+        added = tuple(Attachment(_clean(n) or "tep-dinh-kem", self.blobs.put(d)) for n, d in attachments)
 
         def step(doc: OutgoingDocument) -> Outcome[OutgoingDocument]:
             return outgoing.edit_draft(
                 doc, actor=actor, at=now, categories=categories, pdf_blob=sha, recipients=recipients,
-                attachments=(*doc.attachments, *added) if added else None,
-                legal_bases=tuple(LegalBasis(_clean(b)) for b in legal_bases if b.strip())
-                if legal_bases is not None else None)
+                meta=replace(doc.meta, page_amount=pages) if pages is not None else None,
+                attachments=(*doc.attachments, *added) if added else None, legal_bases=bases)
 
-        return self.docs.outgoing.apply(ref, step, actor=actor.username, at=now).doc
+        return self.docs.outgoing.apply(ref, step, actor=actor.username, at=now,
+                                        text=self.pdf_text(pdf) if pdf else None).doc
 
     def send_for_review(self, ref: str, reviewers: Sequence[str], actor: Actor) -> OutgoingDocument:
         now = self._now()

@@ -269,7 +269,36 @@ def edit_draft(doc: OutgoingDocument, *, actor: Actor, at: datetime, categories:
                   pdf_blob=pdf_blob or doc.pdf_blob,
                   attachments=attachments if attachments is not None else doc.attachments,
                   legal_bases=legal_bases if legal_bases is not None else doc.legal_bases)
-    return Outcome(new, (_audit(new, "edit", actor.username, pdf=new.pdf_blob),))
+    return Outcome(new, (_audit(new, "edit", actor.username, pdf=new.pdf_blob, **_edit_detail(doc, new)),))
+
+
+def _edit_detail(old: OutgoingDocument, new: OutgoingDocument) -> dict[str, object]:
+    """What an edit changed, for the history: the replaced PDF (kept: blobs are never rewritten),
+    the attachments added or removed, the recipients and legal bases when they differ."""
+    detail: dict[str, object] = {}
+    changed = []
+    if new.pdf_blob != old.pdf_blob:
+        changed.append("pdf")
+        detail["previous_pdf"] = old.pdf_blob
+    if new.attachments != old.attachments:
+        changed.append("attachments")
+        added = [a.name for a in new.attachments if a not in old.attachments]
+        removed = [a.name for a in old.attachments if a not in new.attachments]
+        if added:
+            detail["attachments_added"] = added
+        if removed:
+            detail["attachments_removed"] = removed
+    if new.recipients != old.recipients:
+        changed.append("recipients")
+        detail["recipients"] = [r.organ.name or r.organ.organ_id for r in new.recipients]
+    if new.legal_bases != old.legal_bases:
+        changed.append("legal_bases")
+        detail["legal_bases"] = [b.citation for b in new.legal_bases]
+    if replace(new.meta, page_amount=old.meta.page_amount) != old.meta:  # pages follow the PDF
+        changed.append("meta")
+    if changed:
+        detail["changed"] = changed
+    return detail
 
 
 def send_for_review(doc: OutgoingDocument, reviewers: tuple[str, ...], *, actor: Actor,

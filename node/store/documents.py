@@ -157,10 +157,11 @@ class SqliteWorkflow(Generic[D]):
         doc: D = decode(self.kind.cls, row[0])
         return doc
 
-    def apply(self, ref: str, step: Step[D], *, actor: str, at: datetime) -> Outcome[D]:
+    def apply(self, ref: str, step: Step[D], *, actor: str, at: datetime,
+              text: str | None = None) -> Outcome[D]:
         def tx(d: SuDatabase) -> Outcome[D]:
             out = step(self._load(d, ref))
-            self.docs._save(d, self.kind, out, actor=actor, at=at)
+            self.docs._save(d, self.kind, out, actor=actor, at=at, text=text)
             return out
 
         return self.docs._commit(tx)

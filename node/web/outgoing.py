@@ -78,6 +78,7 @@ FLASH: dict[str, str] = {
     "thu-hoi": "Đã thu hồi văn bản: nơi nhận được yêu cầu thu hồi, văn bản bị khóa.",
     "cap-nhat": "Đã phát hành bản cập nhật đến các nơi nhận.",
     "doi-lich-hop": "Đã cập nhật lịch họp và gửi thông báo đến nơi nhận.",
+    "thay-tep": "Đã thay tệp dự thảo. Tệp cũ vẫn được lưu và ghi trong lịch sử xử lý.",
 }
 RECALL_REPLY_VI = {"15": "Đồng ý thu hồi", "16": "Từ chối thu hồi"}
 ACTION_VI = {
@@ -90,7 +91,10 @@ ACTION_VI = {
 }
 DETAIL_VI = {"to": "Đến", "frm": "Từ", "reviewers": "Người góp ý", "text": "Nội dung", "reason": "Lý do",
              "code": "Số, ký hiệu", "register": "Sổ", "description": "Ghi chú", "note": "Ghi chú",
-             "cancelled": "Hủy gửi"}
+             "cancelled": "Hủy gửi", "changed": "Đã thay đổi", "attachments_added": "Thêm tệp đính kèm",
+             "attachments_removed": "Bỏ tệp đính kèm", "recipients": "Nơi nhận", "legal_bases": "Căn cứ"}
+EDIT_VI = {"pdf": "tệp dự thảo (PDF)", "attachments": "tệp đính kèm", "recipients": "nơi nhận",
+           "legal_bases": "căn cứ pháp lý", "meta": "thông tin văn bản"}
 MEETING_KINDS = {"hoan": ChangeKind.POSTPONE, "doi": ChangeKind.MOVE, "huy": ChangeKind.CANCEL}
 CATEGORY_SHORT = {DeliveryCategory.ELECTRONIC: "Điện tử", DeliveryCategory.ELECTRONIC_PAPER: "Điện tử + giấy",
                   DeliveryCategory.SECRET: "Mật"}
@@ -344,7 +348,7 @@ def allowed_actions(doc: OutgoingDocument, user: User, meeting: Meeting | None) 
     state = doc.state
     out: set[str] = set()
     if state in (OutgoingState.DRAFT, OutgoingState.IN_REVIEW) and author_or_leader:
-        out |= {"gop-y", "trinh-ky"}
+        out |= {"gop-y", "trinh-ky", "thay-tep"}  # thay-tep: as outgoing.edit_draft allows
     if state in (OutgoingState.DRAFT, OutgoingState.IN_REVIEW, OutgoingState.SUBMITTED):
         out.add("y-kien")
     if state in (OutgoingState.IN_REVIEW, OutgoingState.SUBMITTED) and leader:
@@ -386,6 +390,8 @@ def history_rows(office: Office, ref: str) -> list[dict[str, str]]:
     def shown(key: str, value: Any, detail: Mapping[str, Any]) -> Any:
         if key == "code" and "document_id" not in detail:
             return None  # "code" of a status row is the status number, not a số, ký hiệu
+        if key == "changed" and isinstance(value, list):
+            return [EDIT_VI.get(str(v), str(v)) for v in value]
         return value
 
     def headline(action: str, detail: Mapping[str, Any]) -> str | None:
@@ -575,5 +581,23 @@ async def change_meeting(request: Request[Any, Any, Any], doc_id: DocId) -> Temp
     return await _act(request, doc_id, "doi-lich-hop", _change_meeting)
 
 
+@post("/van-ban-di/{doc_id:int}/thay-tep", name="outgoing-replace-files", guards=DRAFTERS, status_code=303,
+      request_max_body_size=MAX_UPLOAD)
+async def replace_files(request: Request[Any, Any, Any], doc_id: DocId) -> Template | Redirect:
+    """Thay tệp dự thảo (multipart: ``tep`` the new PDF, optional ``dinh_kem`` extra attachments) while
+    the draft may still be edited — the drafter or a leader, as ``Office.edit_draft`` decides."""
+    form = await request.form()
+    uploads = await _files(form, "tep")
+    attachments = await _files(form, "dinh_kem")
+
+    def step(office: Office, ref: str, actor: Actor, _: FormMultiDict) -> Any:
+        if not uploads:
+            raise InvalidInput("Chưa chọn tệp dự thảo (PDF).", code="pdf_missing")
+        return office.edit_draft(ref, actor, pdf=uploads[0].data,
+                                 attachments=[(a.name, a.data) for a in attachments])
+
+    return await _act(request, doc_id, "thay-tep", step)
+
+
 handlers = [outgoing_list, new_form, create_draft, detail, review, comment, submit, return_draft, sign,
-            number, seal, publish, recall, update, change_meeting]
+            number, seal, publish, recall, update, change_meeting, replace_files]
