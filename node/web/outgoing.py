@@ -79,6 +79,7 @@ FLASH: dict[str, str] = {
     "cap-nhat": "Đã phát hành bản cập nhật đến các nơi nhận.",
     "doi-lich-hop": "Đã cập nhật lịch họp và gửi thông báo đến nơi nhận.",
     "thay-tep": "Đã thay tệp dự thảo. Tệp cũ vẫn được lưu và ghi trong lịch sử xử lý.",
+    "sua-du-thao": "Đã lưu nơi nhận và căn cứ pháp lý của dự thảo.",
 }
 RECALL_REPLY_VI = {"15": "Đồng ý thu hồi", "16": "Từ chối thu hồi"}
 ACTION_VI = {
@@ -348,7 +349,7 @@ def allowed_actions(doc: OutgoingDocument, user: User, meeting: Meeting | None) 
     state = doc.state
     out: set[str] = set()
     if state in (OutgoingState.DRAFT, OutgoingState.IN_REVIEW) and author_or_leader:
-        out |= {"gop-y", "trinh-ky", "thay-tep"}  # thay-tep: as outgoing.edit_draft allows
+        out |= {"gop-y", "trinh-ky", "thay-tep", "sua-du-thao"}  # the last two: as outgoing.edit_draft allows
     if state in (OutgoingState.DRAFT, OutgoingState.IN_REVIEW, OutgoingState.SUBMITTED):
         out.add("y-kien")
     if state in (OutgoingState.IN_REVIEW, OutgoingState.SUBMITTED) and leader:
@@ -442,6 +443,7 @@ def detail_context(office: Office, doc: OutgoingDocument, user: User) -> dict[st
         "delivery_vi": DELIVERY_VI, "recall_reply": _recall_reply, "vn_time": vn_time, "vn_date": vn_date,
         "seal_needs_pin": not office.agency_pin_stored, "flash": None, "error": None, "error_code": "",
         "history": history_rows(office, doc.ref), "leaders": [], "people": [],
+        "recipient_lines": recipient_lines, "channels": Channel,
     }
 
 
@@ -599,5 +601,29 @@ async def replace_files(request: Request[Any, Any, Any], doc_id: DocId) -> Templ
     return await _act(request, doc_id, "thay-tep", step)
 
 
+def recipient_lines(doc: OutgoingDocument, channel: Channel) -> str:
+    """The draft's recipients as the edit form writes them ("MÃ|Tên"; a paper one by its name)."""
+    def line(r: Recipient) -> str:
+        o = r.organ
+        return o.name if channel is Channel.PAPER and o.organ_id == o.name else f"{o.organ_id}|{o.name}"
+
+    return "\n".join(line(r) for r in doc.recipients if r.channel is channel)
+
+
+def _edit_details(office: Office, ref: str, actor: Actor, form: FormMultiDict) -> Any:
+    directory = {o.organ_id: o.name for o in office.docs.agencies()}
+    recipients = (parse_recipients(_texts(form, "noi_nhan"), directory, Channel.AXIS)
+                  + parse_recipients(_texts(form, "noi_nhan_giay"), directory, Channel.PAPER))
+    return office.edit_draft(ref, actor, recipients=tuple(recipients),
+                             legal_bases=_lines(_texts(form, "can_cu")))
+
+
+@post("/van-ban-di/{doc_id:int}/sua-du-thao", name="outgoing-edit", guards=DRAFTERS, status_code=303)
+async def edit_details(request: Request[Any, Any, Any], doc_id: DocId) -> Template | Redirect:
+    """Nơi nhận (``noi_nhan`` "MÃ|Tên" lines, ``noi_nhan_giay``) and căn cứ pháp lý (``can_cu``, one per
+    line) of a draft, replaced as typed — the same people and states as "Thay tệp dự thảo"."""
+    return await _act(request, doc_id, "sua-du-thao", _edit_details)
+
+
 handlers = [outgoing_list, new_form, create_draft, detail, review, comment, submit, return_draft, sign,
-            number, seal, publish, recall, update, change_meeting, replace_files]
+            number, seal, publish, recall, update, change_meeting, replace_files, edit_details]

@@ -165,7 +165,7 @@ def test_giay_moi_from_draft_to_recall_through_the_forms(site: Site) -> None:
     assert _state(page) == "draft" and 'data-category="electronic"' in page
     assert "Dự thảo đủ điều kiện trình ký" in page and 'src="/tep/' in page
     assert 'data-testid="meeting"' in page and "Phòng họp số 1" in page and "14 giờ 00" in page
-    assert set(ACTION_RE.findall(page)) == {"gop-y", "y-kien", "trinh-ky", "thay-tep"}
+    assert set(ACTION_RE.findall(page)) == {"gop-y", "y-kien", "trinh-ky", "thay-tep", "sua-du-thao"}
     assert 'data-ok="false"' in page and "chưa có chữ ký số" in page
 
     _ok(site, doc_id, "gop-y", {"nguoi_gop_y": "lanhdao"})

@@ -130,3 +130,36 @@ def test_who_and_when_the_draft_may_be_replaced(client: TestClient, office_dir: 
     doc = office.docs.outgoing.get(draft.ref)
     assert doc is not None and doc.state.value == "draft" and office.blobs.read(doc.pdf_blob) == pdf_bytes(3)
     assert doc.meta.page_amount == 3  # the page count follows the PDF
+
+
+def test_recipients_and_legal_bases_edited_on_the_same_page(client: TestClient, office_dir: Office_) -> None:
+    office = office_of(client)
+    draft = office.draft(ACTORS["chuyenvien"], DraftInput(
+        type_name="Công văn", subject="Về việc sửa nơi nhận", recipients=(Recipient(SENDER),), unit_abbr="VP",
+        legal_bases=("Luật Tổ chức chính quyền địa phương",)), pdf_bytes(1))
+    doc_id = draft.ref.partition(":")[2]
+    token = login_as(client, office_dir, "chuyenvien")
+    page = client.get(f"/van-ban-di/{doc_id}").text
+    form = page.split('data-testid="sua-du-thao"')[1].split("</form>")[0]
+    assert f"{SENDER.organ_id}|{SENDER.name}</textarea>" in form  # prefilled with what the draft has
+    assert "Luật Tổ chức chính quyền địa phương" in form and 'data-action="sua-du-thao"' in form
+
+    data = {"noi_nhan": f"{SENDER.organ_id}|{SENDER.name}\n000.00.02.H26|UBND phường Hai",
+            "noi_nhan_giay": "Lưu: VT", "can_cu": "Nghị định số 30/2020/NĐ-CP\nLuật Ban hành văn bản",
+            "_csrf_token": token}
+    r = client.post(f"/van-ban-di/{doc_id}/sua-du-thao", data=data, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/van-ban-di/{doc_id}?ok=sua-du-thao"
+    doc = office.docs.outgoing.get(draft.ref)
+    assert doc is not None and doc.pdf_blob == draft.pdf_blob
+    assert [(x.organ.organ_id, x.channel.value) for x in doc.recipients] == [
+        (SENDER.organ_id, "axis"), ("000.00.02.H26", "axis"), ("Lưu: VT", "paper")]
+    assert [b.citation for b in doc.legal_bases] == ["Nghị định số 30/2020/NĐ-CP", "Luật Ban hành văn bản"]
+    history = client.get(r.headers["location"]).text.split('data-testid="history"')[1]
+    assert "Đã thay đổi: nơi nhận, căn cứ pháp lý" in history and "UBND phường Hai" in history
+
+    # a duplicate recipient is refused in Vietnamese, nothing changed
+    data["noi_nhan"] = f"{SENDER.organ_id}|{SENDER.name}\n{SENDER.organ_id}|{SENDER.name}"
+    r = client.post(f"/van-ban-di/{doc_id}/sua-du-thao", data=data, follow_redirects=False)
+    assert r.status_code == 400 and _error_code(r.text) == "recipient_duplicate"
+    assert "Nơi nhận bị trùng" in r.text
+    assert len(office.docs.outgoing.get(draft.ref).recipients) == 3  # type: ignore[union-attr]

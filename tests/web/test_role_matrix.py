@@ -180,6 +180,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     # a new PDF / attachments before signing: the drafter (any staff role drafts) or a leader, the domain
     # decides per document (outgoing.edit_draft)
     "POST /van-ban-di/{id}/thay-tep": STAFF,
+    "POST /van-ban-di/{id}/sua-du-thao": STAFF,  # its recipients and legal bases: the same people
     # -- hồ sơ: each person in charge of the work opens, fills and closes it ----------------------
     "GET /ho-so": EVERYONE,
     "GET /ho-so/moi": EVERYONE,
@@ -223,7 +224,8 @@ IN_ACTIONS = {"tiep-nhan": "received", "tu-choi": "received", "trinh": "accepted
 OUT_ACTIONS = {"gop-y": "draft", "trinh-ky": "draft", "y-kien": "review", "tra-lai": "submitted",
                "ky": "submitted", "cap-so": "submitted", "ky-so-co-quan": "submitted",
                "phat-hanh": "submitted", "thu-hoi": "submitted", "cap-nhat": "submitted",
-               "doi-lich-hop": "meeting", "thay-tep": "draft"}
+               "doi-lich-hop": "meeting", "thay-tep": "draft",
+               "sua-du-thao": "draft"}
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,8 @@ POSTS: dict[str, Post] = {
     "POST /van-ban-di/{}/doi-lich-hop": Post({"kieu": "huy", "ly_do": "Lãnh đạo đi công tác"},
                                              "doi-lich-hop"),
     "POST /van-ban-di/{}/thay-tep": Post(target="thay-tep", upload=True),
+    "POST /van-ban-di/{}/sua-du-thao": Post({"noi_nhan": f"{SENDER.organ_id}|{SENDER.name}",
+                                            "can_cu": "Nghị định số 30/2020/NĐ-CP"}, "sua-du-thao"),
     "POST /ho-so/moi": Post({"nam": "2026", "ky_hieu": "05TH", "tieu_de": "Hồ sơ mở qua biểu mẫu",
                              "thoi_han": "10 năm"}),
     "POST /ho-so/{}/them": Post({"van_ban": "{unfiled}"}, "them"),
