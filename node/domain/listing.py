@@ -7,6 +7,7 @@ the SQLite adapters are ``node.store.lists.SqliteLists`` and ``node.store.search
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -63,10 +64,20 @@ def ref_url(kind: str, ref: str) -> str:
 class ListFilters:
     """Filters of the văn bản đến / đi lists; every field optional (None or "" = any).
 
-    ``date_from``/``date_to`` bound the day received (đến) or created (đi), both included;
-    ``year`` is the calendar year of that day; ``query`` is searched in the full-text index
-    (folded: "da nang" finds "Đà Nẵng"); ``issuer`` is part of the issuing agency's name, any
-    case and marks.
+    ``date_from``/``date_to`` bound the Vietnamese calendar day received (đến) or created (đi),
+    both included — or, with ``day_basis``, the day published (đi, "published") or completed
+    (đến, "done"); ``year`` is the calendar year of that day; ``query`` is searched in the
+    full-text index (folded: "da nang" finds "Đà Nẵng"); ``issuer`` is part of the issuing
+    agency's name, any case and marks.
+
+    The figures of the exchange report (``node.store.reports``) link to lists narrowed the same
+    way they are counted: ``channel`` is how a văn bản đến arrived, or — văn bản đi — that at least
+    one recipient gets it by that channel ("axis" / "paper"); ``unit`` is the office's own unit
+    (its name, ``NO_UNIT`` for none) the report attributes the document to: the lead assignee's
+    unit (a unit assigned, or the unit of the person assigned) for văn bản đến, the drafter's unit
+    for văn bản đi; ``delivery_state`` keeps văn bản đi with at least one recipient in that
+    status (same recipient as ``channel`` when both are given); ``on_time`` keeps completed văn
+    bản đến that had a deadline and were done by it (True) or after it (False).
     """
 
     state: str | None = None
@@ -83,6 +94,15 @@ class ListFilters:
     # open them (node.domain.office.may_read): văn thư, lãnh đạo, assignees, drafter, reviewers.
     reader: Actor | None = None
     recall_pending: bool = False  # văn bản đến with a recall request waiting for the clerk
+    channel: str = ""  # "axis" / "paper"
+    unit: str = ""  # an internal unit's name as the exchange report groups by it
+    delivery_state: str = ""  # văn bản đi: a recipient in this status ("02" = refused)
+    day_basis: str = ""  # "" received / created, "published" (đi), "done" (đến)
+    on_time: bool | None = None  # văn bản đến done by its deadline (True) / after it (False)
+
+
+CHANNEL_VI: dict[str, str] = {"axis": "Điện tử", "paper": "Giấy"}
+DAY_BASES: dict[str, tuple[str, ...]] = {"in": ("done",), "out": ("published",)}
 
 
 COUNT_CAP = 10_000  # a list's total is counted this far: "Hơn 10.000 văn bản" needs no exact figure
@@ -256,6 +276,10 @@ class DocumentLists(Protocol):
                       offset: int = 0) -> list[OutgoingRow]: ...
 
     def count_outgoing(self, filters: ListFilters, *, cap: int | None = None) -> int: ...
+
+    def count_deliveries(self, filters: ListFilters) -> int: ...
+
+    def deliveries_of(self, doc_ids: Sequence[int], filters: ListFilters) -> dict[int, int]: ...
 
     def my_work(self, username: str, unit_id: int | None, *, limit: int = 50) -> list[WorkItem]: ...
 

@@ -28,14 +28,15 @@ from node.domain.listing import (
     WorkItem,
 )
 from node.domain.outgoing import OutgoingState
+from node.domain.reports import NO_UNIT
 from node.store.db import Database
 from node.store.issuers import issuer_names
 from node.store.search import match_expression, visible_sql
 
 __all__ = [
     "DashboardCounts", "IncomingRow", "ListFilters", "OutgoingRow", "SqliteLists", "WorkItem",
-    "count_incoming", "count_outgoing", "dashboard_counts", "issuer_names", "list_incoming", "list_outgoing",
-    "my_work",
+    "count_deliveries", "count_incoming", "count_outgoing", "dashboard_counts", "deliveries_of",
+    "issuer_names", "list_incoming", "list_outgoing", "my_work",
 ]
 
 # The row dataclasses name their columns.
@@ -52,18 +53,50 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
-def _day_bounds(f: ListFilters) -> tuple[str | None, str | None]:
-    """[from, to) as ISO prefixes comparable with the stored ISO times ('YYYY-MM-DD…')."""
+# The day a list is bounded by, per kind and ``ListFilters.day_basis`` (the exchange report counts
+# văn bản đi by the day published and "hoàn thành đúng hạn" by the day done).
+_DAY_COLUMNS = {("in", ""): "received_at", ("in", "done"): "done_at",
+                ("out", ""): "created_at", ("out", "published"): "published_at"}
+# As the reports: a Vietnamese calendar day of a stored ISO time (any offset; Vietnam has no summer
+# time). A coarse text range one day wider on each side keeps the index doing the narrowing.
+_VN_DAY = "date({col}, '+7 hours')"
+# The unit the exchange report attributes a document to (node.store.reports: _LEAD_UNIT, _AUTHOR_UNIT).
+_IN_UNIT = ("coalesce((SELECT CASE a.kind WHEN 'unit' THEN a.name ELSE"
+            " (SELECT un.name FROM user us JOIN unit un ON un.id = us.unit_id WHERE us.username = a.ref) END"
+            " FROM doc_assignee a WHERE a.doc_id = x.id AND a.lead = 1 LIMIT 1), ?) = ?")
+_OUT_UNIT = ("coalesce((SELECT un.name FROM user us JOIN unit un ON un.id = us.unit_id"
+             " WHERE us.username = x.author), ?) = ?")
+
+
+def _day_range(f: ListFilters) -> tuple[date | None, date | None]:
+    """[from, to) as Vietnamese calendar days."""
     lo = f.date_from
     hi = f.date_to + timedelta(days=1) if f.date_to else None
     if f.year is not None:
         ylo, yhi = date(f.year, 1, 1), date(f.year + 1, 1, 1)
         lo = max(lo, ylo) if lo else ylo
         hi = min(hi, yhi) if hi else yhi
-    return (lo.isoformat() if lo else None, hi.isoformat() if hi else None)
+    return lo, hi
 
 
-def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple[str, str, list[Any], str]:
+def day_column(kind: str, f: ListFilters) -> str:
+    """The column a list is ordered and bounded by (received / created unless ``day_basis``)."""
+    return _DAY_COLUMNS.get((kind, f.day_basis), _DAY_COLUMNS[(kind, "")])
+
+
+def _delivery_match(f: ListFilters) -> tuple[str, list[Any]]:
+    """The condition on one doc_delivery row ``d`` for ``channel`` / ``delivery_state`` ("" = none)."""
+    clauses, params = [], []
+    if f.channel:
+        clauses.append("d.channel = ?")
+        params.append(f.channel)
+    if f.delivery_state:
+        clauses.append("+d.state = ?")  # by the document (primary key), not the state index
+        params.append(f.delivery_state)
+    return " AND ".join(clauses), params
+
+
+def _where(db: Database, f: ListFilters, *, kind: str) -> tuple[str, str, list[Any], str]:
     """(FROM, WHERE, params, ORDER BY) of a list; the document table is ``x``.
 
     Without a text query the table is walked newest first by its own index. With one, the folded
@@ -71,6 +104,7 @@ def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple
     the table, so a common word stops after the page instead of collecting every match.
     """
     table = {"in": "doc_in", "out": "doc_out"}[kind]
+    col = day_column(kind, f)
     clauses: list[str] = []
     params: list[Any] = []
     expr = match_expression(f.query) if f.query else None
@@ -81,7 +115,11 @@ def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple
         params += [expr, kind]
         order = "search_fts.rowid DESC"
     else:
-        source, order = f"{table} x", f"x.{day_column} DESC, x.id"
+        # received_at / created_at have DESC indexes, published_at / done_at ascending ones
+        source = f"{table} x"
+        order = f"x.{col} DESC, x.id" if col in ("received_at", "created_at") else f"x.{col} DESC, x.id DESC"
+    if col != _DAY_COLUMNS[(kind, "")]:
+        clauses.append(f"x.{col} IS NOT NULL")
     states = f.states or ((f.state,) if f.state else ())
     if states:
         clauses.append(f"x.state IN ({_marks(len(states))})")
@@ -95,19 +133,34 @@ def _where(db: Database, f: ListFilters, *, kind: str, day_column: str) -> tuple
         names = issuer_names(db, f.issuer)
         clauses.append(f"x.issuer_name IN ({_marks(len(names))})")  # none: "IN ()" is false
         params.extend(names)
-    lo, hi = _day_bounds(f)
+    lo, hi = _day_range(f)
+    day = _VN_DAY.format(col=f"x.{col}")
     if lo:
-        clauses.append(f"x.{day_column} >= ?")
-        params.append(lo)
+        clauses += [f"x.{col} >= ?", f"{day} >= ?"]
+        params += [(lo - timedelta(days=1)).isoformat(), lo.isoformat()]
     if hi:
-        clauses.append(f"x.{day_column} < ?")
-        params.append(hi)
+        clauses += [f"x.{col} < ?", f"{day} < ?"]
+        params += [(hi + timedelta(days=1)).isoformat(), hi.isoformat()]
     if f.register_code:
         clauses.append("x.register_code = ?")
         params.append(f.register_code)
     if f.priority is not None:
         clauses.append("x.priority = ?")
         params.append(f.priority)
+    if f.channel and kind == "in":
+        clauses.append("x.channel = ?")
+        params.append(f.channel)
+    if kind == "out" and (f.channel or f.delivery_state):
+        match, extra = _delivery_match(f)
+        clauses.append(f"EXISTS (SELECT 1 FROM doc_delivery d WHERE d.doc_id = x.id AND {match})")
+        params.extend(extra)
+    if f.unit:
+        clauses.append(_IN_UNIT if kind == "in" else _OUT_UNIT)
+        params += [NO_UNIT, f.unit]
+    if f.on_time is not None and kind == "in":
+        done = _VN_DAY.format(col="x.done_at")
+        clauses.append(f"x.due_date IS NOT NULL AND x.done_at IS NOT NULL"
+                       f" AND {done} {'<=' if f.on_time else '>'} x.due_date")
     if f.reader is not None and not f.reader.has(Role.CLERK, Role.LEADER):
         clause, extra = visible_sql(kind, "x", f.reader)
         clauses.append(clause)
@@ -144,7 +197,7 @@ def _outgoing(r: sqlite3.Row) -> OutgoingRow:
 
 def incoming_sql(db: Database, filters: ListFilters, *, limit: int, offset: int = 0) -> tuple[str, list[Any]]:
     """The SQL of one page of văn bản đến, newest first (also for EXPLAIN QUERY PLAN in tests)."""
-    source, where, params, order = _where(db, filters, kind="in", day_column="received_at")
+    source, where, params, order = _where(db, filters, kind="in")
     sql = f"SELECT {_IN_COLUMNS} FROM {source}{where} ORDER BY {order} LIMIT ? OFFSET ?"
     return sql, [*params, limit, offset]
 
@@ -157,12 +210,12 @@ def list_incoming(db: Database, filters: ListFilters, *, limit: int = 20,
 
 def count_incoming(db: Database, filters: ListFilters, *, cap: int | None = None) -> int:
     """How many văn bản đến match (at most ``cap`` when given: "hơn 10.000" needs no exact total)."""
-    source, where, params, _ = _where(db, filters, kind="in", day_column="received_at")
+    source, where, params, _ = _where(db, filters, kind="in")
     return _count(db, source, where, params, cap)
 
 
 def outgoing_sql(db: Database, filters: ListFilters, *, limit: int, offset: int = 0) -> tuple[str, list[Any]]:
-    source, where, params, order = _where(db, filters, kind="out", day_column="created_at")
+    source, where, params, order = _where(db, filters, kind="out")
     sql = f"SELECT {_OUT_COLUMNS} FROM {source}{where} ORDER BY {order} LIMIT ? OFFSET ?"
     return sql, [*params, limit, offset]
 
@@ -175,8 +228,30 @@ def list_outgoing(db: Database, filters: ListFilters, *, limit: int = 20,
 
 
 def count_outgoing(db: Database, filters: ListFilters, *, cap: int | None = None) -> int:
-    source, where, params, _ = _where(db, filters, kind="out", day_column="created_at")
+    source, where, params, _ = _where(db, filters, kind="out")
     return _count(db, source, where, params, cap)
+
+
+def count_deliveries(db: Database, filters: ListFilters) -> int:
+    """The recipients (lượt gửi) of the văn bản đi listed with ``filters`` that match its ``channel``
+    / ``delivery_state`` — the exchange report counts văn bản đi per recipient, the list per
+    document."""
+    source, where, params, _ = _where(db, filters, kind="out")
+    match, extra = _delivery_match(filters)
+    sql = f"SELECT count(*) FROM doc_delivery d WHERE d.doc_id IN (SELECT x.id FROM {source}{where})"
+    rows = _query(db, sql + (f" AND {match}" if match else ""), [*params, *extra])
+    return int(rows[0][0]) if rows else 0
+
+
+def deliveries_of(db: Database, doc_ids: Sequence[int], filters: ListFilters) -> dict[int, int]:
+    """Per listed văn bản đi (one page): its recipients matching ``channel`` / ``delivery_state``."""
+    if not doc_ids:
+        return {}
+    match, extra = _delivery_match(filters)
+    sql = f"SELECT d.doc_id, count(*) FROM doc_delivery d WHERE d.doc_id IN ({_marks(len(doc_ids))})"
+    rows = db.query(sql + (f" AND {match}" if match else "") + " GROUP BY d.doc_id", (*doc_ids, *extra))
+    counts = {int(r[0]): int(r[1]) for r in rows}
+    return {i: counts.get(i, 0) for i in doc_ids}
 
 
 def my_work(db: Database, username: str, unit_id: int | None, *, limit: int = 50) -> list[WorkItem]:
@@ -246,6 +321,12 @@ class SqliteLists:
 
     def count_outgoing(self, filters: ListFilters, *, cap: int | None = None) -> int:
         return count_outgoing(self.db, filters, cap=cap)
+
+    def count_deliveries(self, filters: ListFilters) -> int:
+        return count_deliveries(self.db, filters)
+
+    def deliveries_of(self, doc_ids: Sequence[int], filters: ListFilters) -> dict[int, int]:
+        return deliveries_of(self.db, doc_ids, filters)
 
     def my_work(self, username: str, unit_id: int | None, *, limit: int = 50) -> list[WorkItem]:
         return my_work(self.db, username, unit_id, limit=limit)

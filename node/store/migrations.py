@@ -641,3 +641,10 @@ def scanner_0003_discard(db: Database) -> None:
         CREATE INDEX scan_discarded ON scan (id) WHERE state = 'discarded';
         """
     )
+
+
+@migrations(name="lists_0002_done_index")
+def lists_0002_done_index(db: Database) -> None:
+    """Văn bản đến by the day completed: the exchange report's "hoàn thành đúng hạn / quá hạn" and
+    the list its figures link to (newest done first) walk this instead of every document."""
+    db.executescript("CREATE INDEX doc_in_done ON doc_in (done_at) WHERE done_at IS NOT NULL;")
