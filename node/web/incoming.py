@@ -53,6 +53,7 @@ from node.domain.office import Office, check_may_read, may_read
 from node.web.auth import requires
 from node.web.formats import vn_day, vn_time
 from node.web.history import timeline
+from node.web.list_filters import chips, extra_filters
 from node.web.office import actor_of, office_of
 
 ALL = [requires(Role.CLERK, Role.LEADER, Role.SPECIALIST)]  # admins pass every guard
@@ -196,13 +197,14 @@ def filters_from(query: Any) -> tuple[ListFilters, dict[str, str]]:
     year = int(raw["nam"]) if raw["nam"].isdigit() and 1900 <= int(raw["nam"]) <= 9999 else None
     priority = int(raw["do_khan"]) if raw["do_khan"].isdigit() and int(raw["do_khan"]) <= 4 else None
     lo, hi = _quiet_day(raw["tu_ngay"]), _quiet_day(raw["den_ngay"])
+    extra, extra_shown = extra_filters(query, "in")  # kênh, phòng, theo ngày hoàn thành, đúng hạn
     filters = ListFilters(states=states, recall_pending=recall, type_name=raw["loai"], issuer=raw["don_vi"],
                           date_from=lo, date_to=hi, register_code=raw["so"], year=year, priority=priority,
-                          query=raw["q"])
+                          query=raw["q"], **extra)
     shown = {**raw, "trang_thai": state, "nam": str(year or ""), "thu_hoi": "1" if recall else "",
              "trang_thai_nhieu": ",".join(states) if len(states) > 1 else "",
              "do_khan": "" if priority is None else str(priority),
-             "tu_ngay": lo.isoformat() if lo else "", "den_ngay": hi.isoformat() if hi else ""}
+             "tu_ngay": lo.isoformat() if lo else "", "den_ngay": hi.isoformat() if hi else "", **extra_shown}
     return filters, shown
 
 
@@ -234,7 +236,9 @@ def incoming_list(request: Request[Any, Any, Any]) -> Template:
         if office is not None else []
     context = {"rows": rows, "flags": flags, "total": total, "capped": total >= cap, "page": page,
                "pages": pages, "f": shown, "states": INCOMING_STATE_VI, "registers": registers,
-               "priorities": PRIORITY_VI, "page_query": lambda p: _page_query(shown, p), **_helpers()}
+               "priorities": PRIORITY_VI, "page_query": lambda p: _page_query(shown, p),
+               "chips": chips("in", shown, lambda k: "/van-ban-den?" + _page_query(
+                   {**shown, k: ""}, 1)), **_helpers()}
     template = "incoming/_rows.html" if _is_htmx(request) and request.headers.get(
         "hx-target") == "ds-van-ban-den" else "incoming/list.html"
     return Template(template, context=context)

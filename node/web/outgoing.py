@@ -55,6 +55,7 @@ from node.errors import NodeError
 from node.web.auth import requires, session_user
 from node.web.formats import vn_time
 from node.web.history import timeline
+from node.web.list_filters import chips, extra_filters
 from node.web.office import actor_of, office_of
 
 EVERYONE = [requires(Role.CLERK, Role.LEADER, Role.SPECIALIST)]
@@ -159,21 +160,31 @@ def outgoing_list(request: Request[Any, Any, Any], q: FromQuery[str] = "", trang
                   den_ngay: FromQuery[date | None] = None, so: FromQuery[str] = "", nam: Year = None,
                   trang: PageNo = None) -> Template:
     lists = _lists(request)
+    # kênh, phòng (drafting unit), giao_nhan, theo ngày phát hành: what a report figure links with
+    extra, extra_shown = extra_filters(request.query_params, "out")
     filters = ListFilters(state=trang_thai or None, type_name=loai.strip(), date_from=tu_ngay,
                           date_to=den_ngay, register_code=so.strip(), year=nam, query=q.strip(),
-                          reader=actor_of(request))
+                          reader=actor_of(request), **extra)
     cap = count_cap(filters)
     total = lists.count_outgoing(filters, cap=cap)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(trang or 1, pages)
     rows = lists.list_outgoing(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    # the report counts văn bản đi per recipient (lượt gửi) by the day published: with those filters
+    # the list still lists documents, and says how many recipients each (and all) of them count
+    per_recipient = bool(filters.channel or filters.delivery_state or filters.day_basis)
+    deliveries = lists.deliveries_of([r.id for r in rows], filters) if per_recipient else {}
+    recipients = lists.count_deliveries(filters) if per_recipient else None
     office = office_of(request)
     query = {"q": q, "trang_thai": trang_thai, "loai": loai, "so": so, "nam": str(nam or ""),
              "tu_ngay": tu_ngay.isoformat() if tu_ngay else "",
-             "den_ngay": den_ngay.isoformat() if den_ngay else ""}
+             "den_ngay": den_ngay.isoformat() if den_ngay else "", **extra_shown}
     keep = urlencode({k: v for k, v in query.items() if v})
     return Template("outgoing/list.html", context={
         "rows": rows, "total": total, "capped": total >= cap, "page": page, "pages": pages,
+        "deliveries": deliveries, "recipients": recipients,
+        "chips": chips("out", query, lambda k: "/van-ban-di?" + urlencode(
+            {n: v for n, v in query.items() if v and n != k})),
         "query": query, "keep": keep, "states": OUTGOING_STATE_VI, "types": _type_names(office),
         "registers": [r for r in office.registers.list_registers() if r.kind.value != "den"],
         "vn_time": vn_time, "vn_date": vn_date, "priority": PRIORITY_VI, "can_draft": True,
