@@ -8,7 +8,8 @@ Any state ─request_recall (status 13 / BussinessDocType 1)→ pending recall
    ─refuse_recall→ unchanged, status 16 with the reason.
 Any state but recalled ─mark_replaced (a replacement, BussinessDocType 3, naming it arrived)→ replaced:
    frozen (every step refused, code ``replaced``), content, metadata and history kept, linked both
-   ways with the new văn bản đến (``replaced_by`` / ``replaces``).
+   ways with the new văn bản đến (``replaced_by`` / ``replaces``). A document arriving after the
+   replacement that names it is replaced from the start (``link_late_original``).
 
 Status packages go only to senders on the axis (``Channel.AXIS``); paper arrivals have no one
 to answer electronically.
@@ -413,6 +414,19 @@ def link_replacement(new: Outcome[IncomingDocument], olds: Sequence[IncomingDocu
                              note="Văn bản bị thay thế chưa có trong sổ văn bản đến (chưa nhận hoặc đến sau):"
                                   " văn bản này được xử lý như văn bản đến mới."))
     return Outcome(linked, tuple(events)), tuple(marked)
+
+
+def link_late_original(new: Outcome[IncomingDocument], replacement: IncomingDocument, *,
+                       at: datetime) -> tuple[Outcome[IncomingDocument], Outcome[IncomingDocument]]:
+    """The document a replacement named arrives after it (out of order): it is "Đã bị thay thế" from
+    the start, and the replacement now points to it too."""
+    if replacement.state is IncomingState.RECALLED:
+        raise IllegalTransition("Văn bản thay thế đã bị thu hồi.", code="document_recalled")
+    marked = mark_replaced(new.doc, replacement, at=at)
+    linked = replace(replacement, replaces=(*replacement.replaces, marked.doc.ref))
+    return (Outcome(marked.doc, (*new.events, *marked.events)),
+            Outcome(linked, (_audit(linked, "replaces", "system", replaced=[marked.doc.ref],
+                                    note="Văn bản bị thay thế đến sau văn bản thay thế."),)))
 
 
 # -- updates from the sender (BussinessDocType 2) ------------------------------------------------

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlite_utils import Database as SuDatabase
@@ -26,6 +26,7 @@ from node.domain.clock import Clock
 from node.domain.documents import (
     AuditEvent,
     CancelPackage,
+    Channel,
     DestroyContent,
     DocumentMetadata,
     Event,
@@ -41,7 +42,7 @@ from node.domain.documents import (
 )
 from node.domain.dossier import Dossier, FileCode
 from node.domain.errors import DomainError
-from node.domain.incoming import IncomingDocument, link_replacement
+from node.domain.incoming import IncomingDocument, IncomingState, link_late_original, link_replacement
 from node.domain.meetings import Meeting
 from node.domain.numbering import DocumentKey, parse_code
 from node.domain.outgoing import OutgoingDocument
@@ -58,6 +59,10 @@ from node.store.registers import allocate_number
 from node.store.search import index_text
 
 D = TypeVar("D", IncomingDocument, OutgoingDocument)
+
+
+# how far back a document arriving late looks for the replacement that named it (out-of-order delivery)
+LATE_REPLACEMENT_DAYS = 90
 
 
 class DocumentNotFound(DomainError):
@@ -214,6 +219,11 @@ class SqliteDocuments:
             replaced: tuple[Outcome[IncomingDocument], ...] = ()
             if out.doc.replaces_document_ids:  # a replacement: the văn bản đến it names, in this transaction
                 out, replaced = link_replacement(out, self._named_by(d, out.doc), at=out.doc.received_at)
+            elif out.doc.channel is Channel.AXIS and out.doc.meta.document_id:
+                later = self._replacement_of(d, out.doc)  # its replacement came first (out of order)
+                if later is not None:
+                    out, linked = link_late_original(out, later, at=out.doc.received_at)
+                    replaced = (linked,)
             self._save(d, INCOMING, out, actor="system", at=out.doc.received_at, text=text, created=True)
             for old in replaced:
                 self._save(d, INCOMING, old, actor="sync", at=out.doc.received_at)
@@ -236,6 +246,24 @@ class SqliteDocuments:
             if row is not None:
                 found.append(decode(IncomingDocument, row[0]))
         return found
+
+    @staticmethod
+    def _replacement_of(d: SuDatabase, doc: IncomingDocument) -> IncomingDocument | None:
+        """A replacement received earlier (within ``LATE_REPLACEMENT_DAYS``) from the same sender that
+        names this document, not recalled: the newest."""
+        since = (doc.received_at - timedelta(days=LATE_REPLACEMENT_DAYS)).isoformat()
+        # the window's rows by the received_at index (some ms for a quarter's mail), not the whole table
+        rows = d.execute("SELECT data FROM doc_in INDEXED BY doc_in_received WHERE received_at >= ?"
+                         " AND sender_code = ? AND ref <> ? AND document_id <> ? AND instr(data, ?) > 0"
+                         " ORDER BY received_at DESC LIMIT 20",
+                         (since, doc.sender.organ_id, doc.ref, doc.meta.document_id,
+                          json.dumps(doc.meta.document_id, ensure_ascii=False))).fetchall()
+        for row in rows:
+            found = decode(IncomingDocument, row[0])
+            if doc.meta.document_id in found.replaces_document_ids \
+                    and found.state is not IncomingState.RECALLED:
+                return found
+        return None
 
     def create_outgoing(self, make: Callable[[str], Outcome[OutgoingDocument]], *,
                         text: str = "") -> OutgoingDocument:

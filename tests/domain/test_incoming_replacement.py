@@ -103,3 +103,16 @@ def test_a_recalled_or_already_replaced_one_is_left_as_it_is_and_noted() -> None
     assert marked == () and "thay thế trước đó" in again.of_type(AuditEvent)[-1].detail["note"]
     with pytest.raises(inc.DocumentReplaced):
         inc.mark_replaced(first.doc, replacement(OLD_ID).doc, at=T0)
+
+
+def test_the_original_arriving_after_its_replacement_is_replaced_from_the_start() -> None:
+    rep = inc.link_replacement(replacement(OLD_ID), [], at=T0)[0].doc
+    late = inc.receive("in:3", meta(), channel=Channel.AXIS, sender=SENDER, at=T0 + timedelta(hours=1))
+    old, linked = inc.link_late_original(late, rep, at=T0 + timedelta(hours=1))
+    assert old.doc.state is IncomingState.REPLACED and old.doc.replaced_by == "in:2"
+    assert [e.action for e in old.of_type(AuditEvent)] == ["incoming.receive", "incoming.replaced"]
+    assert linked.doc.replaces == ("in:3",) and linked.of_type(AuditEvent)[0].action == "incoming.replaces"
+    asked = inc.request_recall(rep, via=StatusCode.RECALL_REQUESTED, reason="x", at=T0).doc
+    recalled = inc.accept_recall(asked, actor=CLERK, at=T0).doc
+    with pytest.raises(inc.IllegalTransition):
+        inc.link_late_original(late, recalled, at=T0)

@@ -3,7 +3,7 @@ transaction; a replacement that comes first, or names a document never received,
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from node.domain.clock import VN_TZ, FixedClock
 from node.domain.documents import DocumentMetadata, Organ
@@ -72,20 +72,27 @@ def test_a_replacement_that_comes_first_is_a_new_document_with_a_note(db: Databa
     history = docs.history(new)
     assert [r["action"] for r in history] == ["incoming.receive", "incoming.replace_unmatched"]
     assert OLD_ID in history[-1]["detail"]
-    # the old one arriving afterwards is an ordinary văn bản đến (no crash, nothing marked)
-    old = _arrive(office, blobs, OLD_ID, "15", "Văn bản cũ, đến sau")
-    assert docs.incoming.require(old).state is IncomingState.RECEIVED
-    # a replacement naming nothing we hold, and one naming the same document twice
+    # a replacement naming nothing we hold: an ordinary văn bản đến
     other = _arrive(office, blobs, "000.00.09.H13,2026/11/26,18/SNV-VP", "18", "Không rõ",
                     replaces=("000.00.09.H13,2025/01/01,1/SNV-VP",))
     assert docs.incoming.require(other).state is IncomingState.RECEIVED
-    later = _arrive(office, blobs, "000.00.09.H13,2026/11/27,19/SNV-VP", "19", "Thay thế lần hai",
-                    replaces=(OLD_ID, OLD_ID))
-    assert docs.incoming.require(old).replaced_by == later
-    assert docs.incoming.require(later).replaces == (old,)
+
+    # the old one arriving afterwards is "Đã bị thay thế" from the start, linked both ways
+    before = int(db.query_one("SELECT count(*) FROM audit")[0])
+    old = _arrive(office, blobs, OLD_ID, "15", "Văn bản cũ, đến sau")
+    late = docs.incoming.require(old)
+    assert late.state is IncomingState.REPLACED and late.replaced_by == new
+    assert docs.incoming.require(new).replaces == (old,)
+    assert [r["action"] for r in docs.history(old)] == ["incoming.receive", "incoming.replaced"]
+    assert [r["action"] for r in docs.history(new)][-1] == "incoming.replaces"
+    assert int(db.query_one("SELECT count(*) FROM audit")[0]) == before + 3  # one transaction
+    # the same document id from another sender is not the one replaced
+    stranger = _arrive(office, blobs, OLD_ID, "15", "Của nơi khác", sender=OTHER)
+    assert docs.incoming.require(stranger).state is IncomingState.RECEIVED
+
     # a second replacement of it: the first link stays, the new one notes why it did not mark it
-    third = _arrive(office, blobs, "000.00.09.H13,2026/11/28,20/SNV-VP", "20", "Thay thế lần ba",
-                    replaces=(OLD_ID,))
-    assert docs.incoming.require(old).replaced_by == later
+    third = _arrive(office, blobs, "000.00.09.H13,2026/11/28,20/SNV-VP", "20", "Thay thế lần hai",
+                    replaces=(OLD_ID, OLD_ID))
+    assert docs.incoming.require(old).replaced_by == new and docs.incoming.require(third).replaces == ()
     assert [r["action"] for r in docs.history(third)][-1] == "incoming.replace_skipped"
-    assert T0 + timedelta(0) == docs.incoming.require(old).replaced_at
+    assert docs.incoming.require(old).replaced_at == T0
