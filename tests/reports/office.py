@@ -126,8 +126,10 @@ def _outgoing(
     subject: str,
     when: datetime,
     recipients: tuple[Recipient, ...],
+    *,
+    drafted: datetime | None = None,  # the day drafted when not the day published
 ) -> str:
-    clock.set(when)
+    clock.set(drafted or when)
     pdf = blobs.put_bytes(b"%PDF-1.4 " + subject.encode()).sha256
     meta = DocumentMetadata(type_name="Công văn", subject=subject, issuer=US)
     cats = CategoryTable.default()
@@ -136,7 +138,7 @@ def _outgoing(
             ref,
             meta,
             author=SPEC,
-            at=when,
+            at=drafted or when,
             pdf_blob=pdf,
             issuer_abbr="UBND",
             unit_abbr="VH",
@@ -145,6 +147,7 @@ def _outgoing(
         )
     )
     ref = doc.ref
+    clock.set(when)
     sig = SignatureRecord("lanhdao", when, pdf)
     docs.outgoing.apply(
         ref,

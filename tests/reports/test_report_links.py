@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,12 +26,33 @@ from litestar.testing import TestClient
 
 from node.app import create_app, open_node
 from node.cli.core import init_node
+from node.domain import incoming as inc
+from node.domain import outgoing as og
 from node.domain.clock import FixedClock
+from node.domain.documents import Channel
+from node.domain.incoming import Assignee
+from node.domain.outgoing import Recipient
+from node.store.blobs import BlobStore
+from node.store.documents import SqliteDocuments
+from node.sync.packages import EdxmlPackageFactory
 from node.web.incoming import _page_query, filters_from
 from node.web.passwords import Argon2Hasher
 from tests.conftest import NODE_TOML, NodeDir
 from tests.registers.web_support import log_in
-from tests.reports.office import UNIT, at, build_office
+from tests.reports.office import (
+    B1,
+    B3,
+    CLERK,
+    LEADER,
+    UNIT,
+    US,
+    Office,
+    _assign,
+    _incoming,
+    _outgoing,
+    at,
+    build_office,
+)
 
 PASSWORD = "mat-khau-van-thu-1"
 
@@ -92,6 +114,28 @@ def follow(client: TestClient, href: str) -> tuple[list[str], list[int], list[st
     return refs, deliveries, pages
 
 
+def more_documents(office: Office, blobs: BlobStore) -> None:
+    """What the shared fixture office does not tell apart, each a trap for a wrong link:
+    R  văn bản đi drafted 30/10, published 02/11 (1 axis + 1 paper), recalled 05/11: counted in
+       November by the day published, recalled or not;
+    F  văn bản đến 25/11 to Phòng Văn hóa, due 26/11, done 03/12: December's "quá hạn";
+    G  văn bản đến (giấy) stored with a UTC time, 30/11 18:00 UTC = 01/12 01:00 in Vietnam: December's."""
+    clock = FixedClock(at(2026, 11, 1))
+    docs = SqliteDocuments(office.db, blobs, clock, EdxmlPackageFactory(US))
+    r = _outgoing(docs, blobs, clock, "V/v đính chính số liệu", at(2026, 11, 2, 10),
+                  (Recipient(B1), Recipient(B3, Channel.PAPER)), drafted=at(2026, 10, 30))
+    docs.outgoing.apply(r, lambda d: og.recall(d, "Nhầm số liệu", actor=CLERK, at=at(2026, 11, 5)),
+                        actor="vanthu", at=at(2026, 11, 5))
+    f = _incoming(docs, clock, "F", Channel.AXIS, "Công văn", at(2026, 11, 25, 10),
+                  subject="Đề nghị cung cấp số liệu")
+    _assign(docs, f, at(2026, 11, 25, 11), Assignee("unit", "2", UNIT, date(2026, 11, 26)))
+    done = at(2026, 12, 3, 15)
+    docs.incoming.apply(f, lambda d: inc.complete(d, actor=LEADER, at=done, result="Đã gửi"),
+                        actor="lanhdao", at=done)
+    _incoming(docs, clock, "G", Channel.PAPER, "Thông báo", datetime(2026, 11, 30, 18, tzinfo=UTC),
+              subject="Thông báo lịch trực")
+
+
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> NodeDir:
     root = tmp_path_factory.mktemp("office-links")
@@ -102,7 +146,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> NodeDir:
     init_node(node.config, staff=(), credentials_file=None)  # `vanthu init` in-process: no subprocess
     opened = open_node(node.config, clock=FixedClock(at(2026, 11, 1)))
     try:
-        build_office(opened.db, opened.blobs)
+        office = build_office(opened.db, opened.blobs)
+        more_documents(office, opened.blobs)
         digest = Argon2Hasher().hash(PASSWORD)
         opened.db.write(lambda d: d.execute("UPDATE user SET password_hash = ? WHERE username = 'vanthu'",
                                             (digest,)))
@@ -166,7 +211,23 @@ def test_the_links_use_the_lists_own_filters_shown_as_chips(client: TestClient) 
     # don_vi still means the issuing agency on the văn bản đến list
     issuer = client.get("/van-ban-den", params={"don_vi": "Sở Nội vụ", "tu_ngay": "2026-11-01",
                                                 "den_ngay": "2026-11-30"})
-    assert len(ROW.findall(issuer.text)) == 2 and "filter-chips" not in issuer.text
+    assert len(ROW.findall(issuer.text)) == 3 and "filter-chips" not in issuer.text  # A, B, F (G: December)
+
+
+def test_the_traps_are_in_the_figures(client: TestClient) -> None:
+    """R (drafted in October, recalled) is behind November's "Đi: điện tử", F behind December's
+    "quá hạn", G (a UTC time) behind December's "Đến: giấy" — and not behind November's."""
+    def linked(period: str, needle: str) -> tuple[int, list[str]]:
+        page = client.get(f"/bao-cao/gui-nhan?ky={period}")
+        href, figure = next((h, n) for h, n in report_links(page.text) if needle in h.replace("&amp;", "&"))
+        return figure, follow(client, href)[0]
+
+    sent_axis = "/van-ban-di?tu_ngay=2026-11-01&den_ngay=2026-11-30&theo_ngay=phat_hanh&kenh=axis"
+    figure, refs = linked("2026-11", sent_axis)
+    assert figure == 3 and len(refs) == 2  # P to two agencies, R to one
+    assert linked("2026-12", "dung_han=0")[0] == 1
+    assert linked("2026-12", "den_ngay=2026-12-31&kenh=paper")[0] == 1
+    assert linked("2026-11", "den_ngay=2026-11-30&kenh=paper")[0] == 1  # B only
 
 
 def test_pagination_keeps_the_narrower_filters() -> None:
