@@ -219,7 +219,7 @@ class Office:
                  pdf_text: Callable[[bytes], str] = lambda _: "",
                  page_count: Callable[[bytes], int] = lambda _: 0,
                  on_close: Callable[[], None] = lambda: None,
-                 verify: Callable[[bytes], VerificationReport] | None = None) -> None:
+                 verify: Callable[[bytes], VerificationReport | None] | None = None) -> None:
         self.clock = clock
         self.docs = docs
         self.blobs = blobs
@@ -231,7 +231,8 @@ class Office:
         self.pdf_text = pdf_text
         self.page_count = page_count
         self._on_close = on_close
-        # checks a PDF's signatures against the trust anchors and the CRL files configured now
+        # checks a PDF's signatures against the trust anchors and the CRL files configured now (None:
+        # the PDF cannot be read; a configuration error, e.g. an unreadable trust anchor, raises)
         self._verify = verify
 
     def close(self) -> None:
@@ -526,9 +527,11 @@ class Office:
             raise InvalidInput("Chưa cấu hình kiểm tra chữ ký số (signing.trust_anchors).",
                                code="signing_not_configured")
         try:
-            new: VerificationReport | None = self._verify(self.blobs.read(sha))
-        except Exception:  # a file gone or unreadable must not stop the others: its old report stays
+            data = self.blobs.read(sha)
+        except OSError:  # a file gone must not stop the others: its old report stays
             new = None
+        else:
+            new = self._verify(data)
         r = recheck(sha, old, new)
         titles = {}
         if r.changed:

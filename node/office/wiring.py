@@ -16,7 +16,7 @@ from node.domain.clock import Clock
 from node.domain.documents import Actor, Organ
 from node.domain.office import Office
 from node.domain.signing import PersonalSigner, VerificationReport
-from node.errors import PlacementError
+from node.errors import PlacementError, UnreadablePdfError
 from node.signing import appearance, forms
 from node.signing.service import open_signer
 from node.signing.signer import Pkcs11DocumentSigner
@@ -103,6 +103,21 @@ def verifier(config: Config, clock: Clock) -> Callable[[bytes], VerificationRepo
     return verify
 
 
+def reverifier(config: Config, clock: Clock) -> Callable[[bytes], VerificationReport | None]:
+    """The verifier of the signature recheck: None for a PDF that cannot be parsed again (its stored
+    report is kept); a configuration error (an unreadable trust anchor) stops the recheck."""
+    verify = verifier(config, clock)
+
+    def run(data: bytes) -> VerificationReport | None:
+        try:
+            return verify(data)
+        except UnreadablePdfError:
+            log.warning("a stored PDF could not be verified again", exc_info=True)
+            return None
+
+    return run
+
+
 def build_office(config: Config, clock: Clock, db: Database,
                  blobs: BlobStore) -> tuple[Office, SqliteDocuments]:
     agency = Organ(config.node.agency_code, config.node.agency_name)
@@ -132,6 +147,6 @@ def build_office(config: Config, clock: Clock, db: Database,
                     agency=agency, agency_abbr=config.node.agency_abbr, signer=signer,
                     personal_signer=personal,
                     pdf_text=pdf_text, page_count=page_count, on_close=close,
-                    verify=verifier(config, clock))
+                    verify=reverifier(config, clock))
     office.agency_pin_stored = config.signing.agency_pin_file is not None
     return office, docs

@@ -191,3 +191,21 @@ def test_the_button_checks_one_document_again(site: Site, office_dir: Office_,
     r = site.client.post(f"/van-ban-den/{paper}/kiem-tra-chu-ky", data={"_csrf_token": token},
                          follow_redirects=False)
     assert r.status_code == 400 and 'data-code="no_signatures"' in r.text
+
+
+def test_a_file_that_cannot_be_read_again_keeps_its_report(site: Site) -> None:
+    """A stored report whose PDF no longer parses is counted "không đọc được tệp" and left as it was;
+    the run goes on with the others."""
+    sha = site.office.blobs.put(b"%PDF-1.7 not really a PDF")
+    check = {"field": "Signature1", "ok": True, "revocation": "unknown", "summary": "HỢP LỆ: …"}
+    site.office.docs.save_signature_report(sha, {"signed": True, "ok": True, "signatures": [check]}, ok=True)
+    meta = DocumentMetadata(type_name="Công văn", subject="Tệp hỏng", issuer=SENDER, code_number="41",
+                            code_notation="SNV-VP", document_id="000.00.09.H13,2026/11/20,41/SNV-VP")
+    ref = site.office.receive_electronic(meta, SENDER, (sha,), inbox_id=None, text="", integrity_ok=True).ref
+    out = site.recheck_cli()
+    assert out["checked"] == 1 and out["changed"] == 0 and out["outcomes"]["unreadable"] == 1  # type: ignore[index]
+    assert site.revocation(ref) == ["unknown"]
+    assert not [r for r in site.office.docs.history(ref) if r["action"] == "signature.recheck"]
+    proc = run_cli("--config", str(site.node.config_path), "signatures", "recheck")
+    assert proc.returncode == 0, proc.stderr
+    assert "không đọc được tệp: 1" in proc.stdout and "Đã kiểm tra lại 1 báo cáo" in proc.stdout
