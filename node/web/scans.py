@@ -46,7 +46,7 @@ from node.domain.numbering import RegisterKind
 from node.domain.office import check_may_read
 from node.domain.scanning import SCAN_STATE_VI, QueuedScan, ScanQueue, ScanState
 from node.web.auth import requires
-from node.web.formats import vn_time
+from node.web.formats import paging, vn_time
 from node.web.incoming import error_status, parse_day
 from node.web.office import actor_of, office_of
 
@@ -182,11 +182,8 @@ def _names(request: Request[Any, Any, Any]) -> dict[str, str]:
 @get("/so-hoa", name="scans", guards=READERS, sync_to_thread=True)
 def scan_queue(request: Request[Any, Any, Any]) -> Template:
     queue = _queue(request)
-    page_text = request.query_params.get("trang") or "1"
-    page = max(1, int(page_text)) if page_text.isdigit() else 1
     total = queue.count_queue()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
+    page, pages = paging(request.query_params.get("trang"), total, PAGE_SIZE)
     items = queue.queue(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     user = request.state.user
     return Template("scans/queue.html", context={
@@ -200,11 +197,8 @@ def scan_queue(request: Request[Any, Any, Any]) -> Template:
 def discarded_list(request: Request[Any, Any, Any]) -> Template:
     """The scans taken out of the queue: why, by whom, when — and "Khôi phục" for the văn thư."""
     queue = _queue(request)
-    page_text = request.query_params.get("trang") or "1"
-    page = max(1, int(page_text)) if page_text.isdigit() else 1
     total = queue.count_discarded()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
+    page, pages = paging(request.query_params.get("trang"), total, PAGE_SIZE)
     user = request.state.user
     return Template("scans/discarded.html", context={
         "items": queue.discarded(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE), "total": total,

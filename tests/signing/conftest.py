@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 
 from node.domain.clock import VN_TZ, FixedClock
 from node.domain.signing import PersonalSigner
@@ -66,3 +69,20 @@ agency_pin_file = "{token.pin_file}"
 trust_anchors = ["{token.ca_cert}"]
 """, encoding="utf-8")
     return cfg
+
+
+def write_crl(token: DemoToken, path: Path, revoked: list[int]) -> Path:
+    """A CRL of the demo CA (its key is beside its certificate) listing ``revoked`` serials, current
+    for a week — what district IT drops in as ``signing.crl_files``."""
+    pki = token.ca_cert.parent
+    ca_key = serialization.load_pem_private_key((pki / "ca-key.pem").read_bytes(), password=None)
+    ca = x509.load_pem_x509_certificate(token.ca_cert.read_bytes())
+    now = dt.datetime.now(dt.UTC)
+    b = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+         .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7)))
+    for serial in revoked:
+        b = b.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(serial)
+                                      .revocation_date(now - dt.timedelta(minutes=30)).build())
+    crl = b.sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+    return path

@@ -23,6 +23,7 @@ from node.signing.signer import Pkcs11DocumentSigner
 from node.signing.softhsm import DemoToken, Identity, ensure_identity
 from node.signing.verify import verify_pdf
 from tests.conftest import run_cli
+from tests.signing.conftest import write_crl
 
 pytestmark = pytest.mark.hsm
 
@@ -136,25 +137,10 @@ def test_no_signature(draft_pdf: bytes, softhsm_token: DemoToken, tmp_path: Path
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
-def _crl(softhsm_token: DemoToken, tmp_path: Path, revoked: list[int], name: str) -> Path:
-    pki = softhsm_token.ca_cert.parent
-    ca_key = serialization.load_pem_private_key((pki / "ca-key.pem").read_bytes(), password=None)
-    ca = x509.load_pem_x509_certificate(softhsm_token.ca_cert.read_bytes())
-    now = dt.datetime.now(dt.UTC)
-    b = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
-         .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7)))
-    for serial in revoked:
-        b = b.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(serial)
-                                      .revocation_date(now - dt.timedelta(minutes=30)).build())
-    out = tmp_path / name
-    out.write_bytes(b.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))  # type: ignore[arg-type]
-    return out
-
-
 def test_revocation_from_crl_files(signed: bytes, softhsm_token: DemoToken, tmp_path: Path) -> None:
     leader = x509.load_pem_x509_certificate(softhsm_token.leader_cert.read_bytes())
-    clean = _crl(softhsm_token, tmp_path, [], "clean.crl")
-    listed = _crl(softhsm_token, tmp_path, [leader.serial_number], "revoked.crl")
+    clean = write_crl(softhsm_token, tmp_path / "clean.crl", [])
+    listed = write_crl(softhsm_token, tmp_path / "revoked.crl", [leader.serial_number])
     (sig,) = verify_pdf(signed, [softhsm_token.ca_cert], crl_files=[clean]).signatures
     assert sig.revocation.value == "good" and sig.ok and "chưa bị thu hồi" in sig.summary_vi()
     (sig,) = verify_pdf(signed, [softhsm_token.ca_cert], crl_files=[listed]).signatures

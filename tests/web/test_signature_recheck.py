@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from litestar.testing import TestClient
 
 from node.app import create_app
@@ -27,7 +26,7 @@ from node.signing.sample import DraftSpec, make_draft
 from node.signing.softhsm import DemoToken
 from node.signing.verify import verify_pdf
 from tests.conftest import NodeDir, run_cli
-from tests.signing.conftest import make_signer
+from tests.signing.conftest import make_signer, write_crl
 from tests.support.tools import require_tool
 from tests.web import office_support as support
 from tests.web.office_support import SENDER, T0, Office_, login_as, office_of, paper_incoming
@@ -35,21 +34,6 @@ from tests.web.office_support import SENDER, T0, Office_, login_as, office_of, p
 pytestmark = pytest.mark.hsm
 
 office_template, office_dir = support.office_template, support.office_dir
-
-
-def write_crl(token: DemoToken, path: Path, revoked: list[int]) -> None:
-    """A CRL of the demo CA (its key is beside its certificate), current for a week."""
-    pki = token.ca_cert.parent
-    ca_key = serialization.load_pem_private_key((pki / "ca-key.pem").read_bytes(), password=None)
-    ca = x509.load_pem_x509_certificate(token.ca_cert.read_bytes())
-    now = dt.datetime.now(dt.UTC)
-    b = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
-         .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7)))
-    for serial in revoked:
-        b = b.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(serial)
-                                      .revocation_date(now - dt.timedelta(minutes=30)).build())
-    crl = b.sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
-    path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
 
 
 @dataclass
