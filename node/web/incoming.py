@@ -51,7 +51,7 @@ from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters, count
 from node.domain.numbering import RegisterKind
 from node.domain.office import Office, check_may_read, may_read
 from node.web.auth import requires
-from node.web.formats import vn_day, vn_time
+from node.web.formats import paging, vn_day, vn_time
 from node.web.history import timeline
 from node.web.list_filters import chips, extra_filters
 from node.web.office import actor_of, office_of
@@ -222,12 +222,9 @@ def incoming_list(request: Request[Any, Any, Any]) -> Template:
     lists = _lists(request)
     filters, shown = filters_from(request.query_params)
     filters = replace(filters, reader=actor_of(request))  # secret documents for their readers only
-    page_text = request.query_params.get("trang") or "1"
-    page = max(1, int(page_text)) if page_text.isdigit() else 1
     cap = count_cap(filters)
     total = lists.count_incoming(filters, cap=cap)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
+    page, pages = paging(request.query_params.get("trang"), total, PAGE_SIZE)
     rows = lists.list_incoming(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     cal, now = calendar_of(request), _now(request)
     flags = {r.ref: flag_of(cal, now, due=r.due_date, priority=r.priority, state=r.state) for r in rows}

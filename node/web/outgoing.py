@@ -53,7 +53,7 @@ from node.domain.outgoing import (
 )
 from node.errors import NodeError
 from node.web.auth import requires, session_user
-from node.web.formats import vn_time
+from node.web.formats import paging, vn_time
 from node.web.history import timeline
 from node.web.list_filters import chips, extra_filters
 from node.web.office import actor_of, office_of
@@ -167,8 +167,7 @@ def outgoing_list(request: Request[Any, Any, Any], q: FromQuery[str] = "", trang
                           reader=actor_of(request), **extra)
     cap = count_cap(filters)
     total = lists.count_outgoing(filters, cap=cap)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(trang or 1, pages)
+    page, pages = paging(trang, total, PAGE_SIZE)
     rows = lists.list_outgoing(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     # the report counts văn bản đi per recipient (lượt gửi) by the day published: with those filters
     # the list still lists documents, and says how many recipients each (and all) of them count
