@@ -29,6 +29,7 @@ from node.domain.listing import (
 )
 from node.domain.outgoing import OutgoingState
 from node.domain.reports import NO_UNIT
+from node.store.attribution import VN_DAY, author_unit, lead_unit
 from node.store.db import Database
 from node.store.issuers import issuer_names
 from node.store.search import match_expression, visible_sql
@@ -57,15 +58,12 @@ def _marks(n: int) -> str:
 # văn bản đi by the day published and "hoàn thành đúng hạn" by the day done).
 _DAY_COLUMNS = {("in", ""): "received_at", ("in", "done"): "done_at",
                 ("out", ""): "created_at", ("out", "published"): "published_at"}
-# As the reports: a Vietnamese calendar day of a stored ISO time (any offset; Vietnam has no summer
-# time). A coarse text range one day wider on each side keeps the index doing the narrowing.
-_VN_DAY = "date({col}, '+7 hours')"
-# The unit the exchange report attributes a document to (node.store.reports: _LEAD_UNIT, _AUTHOR_UNIT).
-_IN_UNIT = ("coalesce((SELECT CASE a.kind WHEN 'unit' THEN a.name ELSE"
-            " (SELECT un.name FROM user us JOIN unit un ON un.id = us.unit_id WHERE us.username = a.ref) END"
-            " FROM doc_assignee a WHERE a.doc_id = x.id AND a.lead = 1 LIMIT 1), ?) = ?")
-_OUT_UNIT = ("coalesce((SELECT un.name FROM user us JOIN unit un ON un.id = us.unit_id"
-             " WHERE us.username = x.author), ?) = ?")
+# Days are Vietnamese calendar days (VN_DAY), as in the reports; a coarse text range one day wider
+# on each side keeps the index doing the narrowing.
+# The unit the exchange report attributes a document to (node.store.attribution), else NO_UNIT.
+_IN_UNIT = (f"coalesce((SELECT {lead_unit('a')} FROM doc_assignee a WHERE a.doc_id = x.id AND a.lead = 1"
+            " LIMIT 1), ?) = ?")
+_OUT_UNIT = f"coalesce({author_unit('x.author')}, ?) = ?"
 
 
 def _day_range(f: ListFilters) -> tuple[date | None, date | None]:
@@ -134,7 +132,7 @@ def _where(db: Database, f: ListFilters, *, kind: str) -> tuple[str, str, list[A
         clauses.append(f"x.issuer_name IN ({_marks(len(names))})")  # none: "IN ()" is false
         params.extend(names)
     lo, hi = _day_range(f)
-    day = _VN_DAY.format(col=f"x.{col}")
+    day = VN_DAY.format(col=f"x.{col}")
     if lo:
         clauses += [f"x.{col} >= ?", f"{day} >= ?"]
         params += [(lo - timedelta(days=1)).isoformat(), lo.isoformat()]
@@ -158,7 +156,7 @@ def _where(db: Database, f: ListFilters, *, kind: str) -> tuple[str, str, list[A
         clauses.append(_IN_UNIT if kind == "in" else _OUT_UNIT)
         params += [NO_UNIT, f.unit]
     if f.on_time is not None and kind == "in":
-        done = _VN_DAY.format(col="x.done_at")
+        done = VN_DAY.format(col="x.done_at")
         clauses.append(f"x.due_date IS NOT NULL AND x.done_at IS NOT NULL"
                        f" AND {done} {'<=' if f.on_time else '>'} x.due_date")
     if f.reader is not None and not f.reader.has(Role.CLERK, Role.LEADER):

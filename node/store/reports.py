@@ -30,18 +30,15 @@ from node.domain.reports import (
     period_report,
     summarize_outages,
 )
+from node.store.attribution import VN_DAY, author_unit, lead_unit
 from node.store.codec import decode
 from node.store.db import Database
 
-_VN_DAY = "date({col}, '+7 hours')"
 OPEN_INCOMING = ("received", "accepted", "presented", "assigned", "processing")
 
-# The unit of a lead assignee: the unit itself, or the unit of the assigned person.
-_LEAD_UNIT = (
-    "coalesce(CASE a.kind WHEN 'unit' THEN a.name ELSE"
-    " (SELECT un.name FROM user us JOIN unit un ON un.id = us.unit_id WHERE us.username = a.ref) END, ?)")
-_AUTHOR_UNIT = ("coalesce((SELECT un.name FROM user us JOIN unit un ON un.id = us.unit_id"
-                " WHERE us.username = o.author), ?)")
+# The unit of the lead assignee ``a`` / of the drafter of ``o`` (node.store.attribution), else NO_UNIT.
+_LEAD_UNIT = f"coalesce({lead_unit('a')}, ?)"
+_AUTHOR_UNIT = f"coalesce({author_unit('o.author')}, ?)"
 
 
 def _coarse(start: date, end: date) -> tuple[str, str]:
@@ -135,7 +132,7 @@ class SqliteReports:
     def tallies(self, period: ReportPeriod) -> list[Tally]:
         lo, hi = _coarse(period.start, period.end)
         s, e = period.start.isoformat(), period.end.isoformat()
-        day_in, day_out = _VN_DAY.format(col="i.received_at"), _VN_DAY.format(col="o.published_at")
+        day_in, day_out = VN_DAY.format(col="i.received_at"), VN_DAY.format(col="o.published_at")
         rows = self.db.query(
             f"SELECT 'in', i.channel, i.type_name, {_LEAD_UNIT}, count(*)"
             " FROM doc_in i LEFT JOIN doc_assignee a ON a.doc_id = i.id AND a.lead = 1"
@@ -152,7 +149,7 @@ class SqliteReports:
     def completion(self, period: ReportPeriod) -> tuple[int, int]:
         """(on time, late) among incoming documents completed in the period that had a deadline."""
         lo, hi = _coarse(period.start, period.end)
-        day = _VN_DAY.format(col="done_at")
+        day = VN_DAY.format(col="done_at")
         row = self.db.query_one(
             f"SELECT coalesce(sum({day} <= due_date), 0), coalesce(sum({day} > due_date), 0) FROM doc_in"
             f" WHERE done_at >= ? AND done_at < ? AND due_date IS NOT NULL AND {day} BETWEEN ? AND ?",
@@ -165,7 +162,7 @@ class SqliteReports:
         lo, hi = _coarse(period.start, period.end)
         row = self.db.query_one(
             "SELECT count(*) FROM doc_out o JOIN doc_delivery d ON d.doc_id = o.id"
-            f" WHERE o.published_at >= ? AND o.published_at < ? AND {_VN_DAY.format(col='o.published_at')}"
+            f" WHERE o.published_at >= ? AND o.published_at < ? AND {VN_DAY.format(col='o.published_at')}"
             " BETWEEN ? AND ? AND d.state = '02'", (lo, hi, period.start.isoformat(), period.end.isoformat()))
         return int(row[0]) if row else 0
 
@@ -183,7 +180,7 @@ class SqliteReports:
         s, e = period.start.isoformat(), period.end.isoformat()
         probes = (("doc_in", "received_at"), ("doc_out", "created_at"), ("doc_out", "published_at"))
         for table, col in probes:
-            day = _VN_DAY.format(col=col)
+            day = VN_DAY.format(col=col)
             row = self.db.query_one(f"SELECT 1 FROM {table} WHERE {col} >= ? AND {col} < ?"
                                     f" AND {day} BETWEEN ? AND ? LIMIT 1", (lo, hi, s, e))
             if row is not None:
