@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from node.domain.accounts import Role
+from node.domain.calendar import DeadlinePolicy, WorkingCalendar
 from node.domain.documents import Actor
 from node.domain.incoming import INCOMING_STATE_VI, IncomingState
 from node.domain.outgoing import OUTGOING_STATE_VI, OutgoingState
@@ -99,9 +100,54 @@ class ListFilters:
     delivery_state: str = ""  # văn bản đi: a recipient in this status ("02" = refused)
     day_basis: str = ""  # "" received / created, "published" (đi), "done" (đến)
     on_time: bool | None = None  # văn bản đến done by its deadline (True) / after it (False)
+    # văn bản đến whose deadline (the lead's, else the sender's: the ``due_date`` column) falls in
+    # [due_from, due_to], both included (the dashboard's "sắp đến hạn" / "quá hạn", ``deadline_filter``)
+    due_from: date | None = None
+    due_to: date | None = None
 
 
 CHANNEL_VI: dict[str, str] = {"axis": "Điện tử", "paper": "Giấy"}
+
+# The deadline filters of the văn bản đến list (query ``han``) that the dashboard figures open.
+DEADLINE_VI: dict[str, str] = {"qua_han": "Quá hạn", "sap_den": "Sắp đến hạn"}
+
+
+def due_soon_until(cal: WorkingCalendar, today: date, policy: DeadlinePolicy | None = None) -> date:
+    """The last deadline day that is "sắp đến hạn" today: ``due_soon_days`` working days on (a
+    deadline on Tuesday is due soon on the Friday before, two working days left)."""
+    return cal.add_working_days(today, (policy or DeadlinePolicy()).due_soon_days)
+
+
+def deadline_filter(which: str, today: date, soon_until: date) -> ListFilters | None:
+    """The filter of a deadline list: open văn bản đến (OPEN_INCOMING) whose deadline is before
+    ``today`` ("qua_han") or from ``today`` to ``soon_until`` ("sap_den"); None for anything else.
+    Done, rejected, recalled and replaced documents have no deadline left to keep."""
+    if which == "qua_han":
+        return ListFilters(states=OPEN_INCOMING, due_to=today - timedelta(days=1))
+    if which == "sap_den":
+        return ListFilters(states=OPEN_INCOMING, due_from=today, due_to=soon_until)
+    return None
+
+
+def dashboard_filters(today: date, soon_until: date) -> dict[str, tuple[str, ListFilters]]:
+    """Each dashboard figure as (list kind, the list filters behind it): the store counts them with
+    these, and the page links each figure to the list that applies the same filters."""
+    soon, late = deadline_filter("sap_den", today, soon_until), deadline_filter("qua_han", today, soon_until)
+    assert soon is not None and late is not None
+    return {
+        "to_accept": ("in", ListFilters(states=(IncomingState.RECEIVED.value,))),
+        "to_present": ("in", ListFilters(states=(IncomingState.ACCEPTED.value,))),
+        "processing": ("in", ListFilters(states=WORKING_INCOMING)),
+        "due_soon": ("in", soon),
+        "overdue": ("in", late),
+        "to_sign": ("out", ListFilters(states=(OutgoingState.SUBMITTED.value,))),
+        "to_number": ("out", ListFilters(states=(OutgoingState.SIGNED.value,))),
+        "to_seal": ("out", ListFilters(states=(OutgoingState.NUMBERED.value,))),
+        "to_publish": ("out", ListFilters(states=(OutgoingState.SEALED.value,))),
+        "recall_requests": ("in", ListFilters(recall_pending=True)),
+    }
+
+
 DAY_BASES: dict[str, tuple[str, ...]] = {"in": ("done",), "out": ("published",)}
 
 
@@ -283,7 +329,8 @@ class DocumentLists(Protocol):
 
     def my_work(self, username: str, unit_id: int | None, *, limit: int = 50) -> list[WorkItem]: ...
 
-    def dashboard_counts(self, now_date: date, *, soon_until: date | None = None) -> DashboardCounts: ...
+    def dashboard_counts(self, now_date: date, *, soon_until: date | None = None,
+                         reader: Actor | None = None) -> DashboardCounts: ...
 
 
 class DocumentSearch(Protocol):

@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, timedelta
 from typing import Any
 
 from node.domain.accounts import Role
-from node.domain.incoming import IncomingState
+from node.domain.documents import Actor
 from node.domain.listing import (
-    OPEN_INCOMING,
     WORKING_INCOMING,
     DashboardCounts,
     IncomingRow,
     ListFilters,
     OutgoingRow,
     WorkItem,
+    dashboard_filters,
 )
-from node.domain.outgoing import OutgoingState
 from node.domain.reports import NO_UNIT
 from node.store.attribution import VN_DAY, author_unit, lead_unit
 from node.store.db import Database
@@ -45,8 +44,6 @@ _IN_NAMES = tuple(f.name for f in fields(IncomingRow))
 _OUT_NAMES = tuple(f.name for f in fields(OutgoingRow))
 _IN_COLUMNS = ", ".join(f"x.{n}" for n in _IN_NAMES)
 _OUT_COLUMNS = ", ".join(f"x.{n}" for n in _OUT_NAMES)
-# Literal (not bound) so SQLite can match the partial index doc_in_open_due.
-_OPEN_SQL = "(" + ", ".join(f"'{s}'" for s in OPEN_INCOMING) + ")"
 _WORKING_SQL = "(" + ", ".join(f"'{s}'" for s in WORKING_INCOMING) + ")"
 
 
@@ -155,6 +152,12 @@ def _where(db: Database, f: ListFilters, *, kind: str) -> tuple[str, str, list[A
     if f.unit:
         clauses.append(_IN_UNIT if kind == "in" else _OUT_UNIT)
         params += [NO_UNIT, f.unit]
+    if kind == "in" and f.due_from is not None:
+        clauses.append("x.due_date >= ?")
+        params.append(f.due_from.isoformat())
+    if kind == "in" and f.due_to is not None:
+        clauses.append("x.due_date <= ?")
+        params.append(f.due_to.isoformat())
     if f.on_time is not None and kind == "in":
         done = VN_DAY.format(col="x.done_at")
         clauses.append(f"x.due_date IS NOT NULL AND x.done_at IS NOT NULL"
@@ -275,31 +278,22 @@ def my_work(db: Database, username: str, unit_id: int | None, *, limit: int = 50
                      assigned_as="user" if r["as_user"] else "unit") for r in rows]
 
 
-def dashboard_counts(db: Database, now_date: date, *, soon_until: date | None = None) -> DashboardCounts:
-    """The figures of the dashboard, each one index range (open documents are few, done ones many).
+def dashboard_counts(db: Database, now_date: date, *, soon_until: date | None = None,
+                     reader: Actor | None = None) -> DashboardCounts:
+    """The figures of the dashboard, each counted with the very filters of the list it opens
+    (``dashboard_filters``), so a figure and its list agree: for ``reader``, as the lists show it
+    (secret documents only for those who may open them).
 
     ``due_soon`` counts open văn bản đến whose deadline falls from ``now_date`` to ``soon_until``
     (the caller turns the working-day rule into that date; default two days on), ``overdue`` those
-    whose deadline is before ``now_date``.
+    whose deadline is before ``now_date``. Each count is one index range (open documents are few).
     """
-    today = now_date.isoformat()
-    until = (soon_until or now_date + timedelta(days=2)).isoformat()
-    out = ("SELECT count(*) FROM doc_out WHERE state = ?")
-    row = db.query_one(
-        "SELECT"
-        " (SELECT count(*) FROM doc_in WHERE state = ?) AS to_accept,"
-        " (SELECT count(*) FROM doc_in WHERE state = ?) AS to_present,"
-        f" (SELECT count(*) FROM doc_in WHERE state IN {_WORKING_SQL}) AS processing,"
-        f" (SELECT count(*) FROM doc_in WHERE state IN {_OPEN_SQL} AND due_date >= ? AND due_date <= ?)"
-        "   AS due_soon,"
-        f" (SELECT count(*) FROM doc_in WHERE state IN {_OPEN_SQL} AND due_date < ?) AS overdue,"
-        f" ({out}) AS to_sign, ({out}) AS to_number, ({out}) AS to_seal, ({out}) AS to_publish,"
-        " (SELECT count(*) FROM doc_in WHERE recall_pending = 1) AS recall_requests",
-        (IncomingState.RECEIVED.value, IncomingState.ACCEPTED.value, today, until, today,
-         OutgoingState.SUBMITTED.value, OutgoingState.SIGNED.value, OutgoingState.NUMBERED.value,
-         OutgoingState.SEALED.value))
-    assert row is not None
-    return DashboardCounts(*(int(v) for v in row))
+    until = soon_until or now_date + timedelta(days=2)
+    counts = {}
+    for key, (kind, f) in dashboard_filters(now_date, until).items():
+        f = replace(f, reader=reader)
+        counts[key] = count_incoming(db, f) if kind == "in" else count_outgoing(db, f)
+    return DashboardCounts(**counts)
 
 
 class SqliteLists:
@@ -329,5 +323,6 @@ class SqliteLists:
     def my_work(self, username: str, unit_id: int | None, *, limit: int = 50) -> list[WorkItem]:
         return my_work(self.db, username, unit_id, limit=limit)
 
-    def dashboard_counts(self, now_date: date, *, soon_until: date | None = None) -> DashboardCounts:
-        return dashboard_counts(self.db, now_date, soon_until=soon_until)
+    def dashboard_counts(self, now_date: date, *, soon_until: date | None = None,
+                         reader: Actor | None = None) -> DashboardCounts:
+        return dashboard_counts(self.db, now_date, soon_until=soon_until, reader=reader)

@@ -23,7 +23,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from node.domain.accounts import PeopleDirectory, Role, User
-from node.domain.calendar import DeadlineFlag, DeadlineStatus, WorkingCalendar, deadline_status
+from node.domain.calendar import DeadlineFlag, DeadlineStatus, WorkingCalendar, deadline_status, vn_date
 from node.domain.clock import VN_TZ
 from node.domain.documents import (
     PRIORITY_VI,
@@ -47,7 +47,14 @@ from node.domain.incoming import (
     is_lead,
 )
 from node.domain.incoming import deadline as doc_deadline
-from node.domain.listing import OPEN_INCOMING, DocumentLists, ListFilters, count_cap
+from node.domain.listing import (
+    OPEN_INCOMING,
+    DocumentLists,
+    ListFilters,
+    count_cap,
+    deadline_filter,
+    due_soon_until,
+)
 from node.domain.numbering import RegisterKind
 from node.domain.office import Office, check_may_read, may_read
 from node.web.auth import requires
@@ -193,15 +200,14 @@ def filters_from(query: Any) -> tuple[ListFilters, dict[str, str]]:
     states = tuple(dict.fromkeys(s for s in query.getall("trang_thai", []) if s in known)) \
         if hasattr(query, "getall") else ((raw["trang_thai"],) if raw["trang_thai"] in known else ())
     state = states[0] if len(states) == 1 else ""
-    recall = (query.get("thu_hoi") or "") == "1"
     year = int(raw["nam"]) if raw["nam"].isdigit() and 1900 <= int(raw["nam"]) <= 9999 else None
     priority = int(raw["do_khan"]) if raw["do_khan"].isdigit() and int(raw["do_khan"]) <= 4 else None
     lo, hi = _quiet_day(raw["tu_ngay"]), _quiet_day(raw["den_ngay"])
     extra, extra_shown = extra_filters(query, "in")  # kênh, phòng, theo ngày hoàn thành, đúng hạn
-    filters = ListFilters(states=states, recall_pending=recall, type_name=raw["loai"], issuer=raw["don_vi"],
+    filters = ListFilters(states=states, type_name=raw["loai"], issuer=raw["don_vi"],
                           date_from=lo, date_to=hi, register_code=raw["so"], year=year, priority=priority,
                           query=raw["q"], **extra)
-    shown = {**raw, "trang_thai": state, "nam": str(year or ""), "thu_hoi": "1" if recall else "",
+    shown = {**raw, "trang_thai": state, "nam": str(year or ""),
              "trang_thai_nhieu": ",".join(states) if len(states) > 1 else "",
              "do_khan": "" if priority is None else str(priority),
              "tu_ngay": lo.isoformat() if lo else "", "den_ngay": hi.isoformat() if hi else "", **extra_shown}
@@ -222,11 +228,17 @@ def incoming_list(request: Request[Any, Any, Any]) -> Template:
     lists = _lists(request)
     filters, shown = filters_from(request.query_params)
     filters = replace(filters, reader=actor_of(request))  # secret documents for their readers only
+    cal, now = calendar_of(request), _now(request)
+    if shown.get("han"):  # quá hạn / sắp đến hạn today, by the working-day calendar (as the dashboard)
+        today = vn_date(now)
+        due = deadline_filter(shown["han"], today, due_soon_until(cal, today))
+        if due is not None:
+            states = tuple(s for s in filters.states if s in due.states) if filters.states else due.states
+            filters = replace(filters, states=states or ("-",), due_from=due.due_from, due_to=due.due_to)
     cap = count_cap(filters)
     total = lists.count_incoming(filters, cap=cap)
     page, pages = paging(request.query_params.get("trang"), total, PAGE_SIZE)
     rows = lists.list_incoming(filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    cal, now = calendar_of(request), _now(request)
     flags = {r.ref: flag_of(cal, now, due=r.due_date, priority=r.priority, state=r.state) for r in rows}
     office = _ctx(request).office
     registers = [r for r in office.registers.list_registers() if r.kind is RegisterKind.INCOMING] \

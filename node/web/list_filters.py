@@ -7,6 +7,8 @@ collide with the filter form's: ``kenh`` (axis / paper), ``phong`` (the office's
 stays the issuing agency of a văn bản đến), ``giao_nhan`` (văn bản đi with a recipient in that
 status, e.g. 02), ``theo_ngay`` (which day ``tu_ngay``/``den_ngay`` bound: ``phat_hanh`` for văn
 bản đi, ``hoan_thanh`` for văn bản đến) and ``dung_han`` (1 done by the deadline, 0 after it).
+The dashboard's figures add ``han`` (``qua_han`` / ``sap_den``: open văn bản đến past or near their
+deadline) and ``thu_hoi`` (1: a recall request waiting for the clerk).
 
 The page shows each active one as a removable chip, so the clerk sees why the list is narrowed,
 and the form and the pagination keep them.
@@ -18,10 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from node.domain.listing import CHANNEL_VI
+from node.domain.listing import CHANNEL_VI, DEADLINE_VI
 from node.domain.outgoing import DELIVERY_VI, DeliveryState
 
-PARAMS = ("kenh", "phong", "giao_nhan", "theo_ngay", "dung_han")
+PARAMS = ("kenh", "phong", "giao_nhan", "theo_ngay", "dung_han", "han", "thu_hoi")
 BASIS: dict[str, dict[str, tuple[str, str]]] = {
     "in": {"hoan_thanh": ("done", "Tính theo ngày hoàn thành")},
     "out": {"phat_hanh": ("published", "Tính theo ngày phát hành")},
@@ -55,6 +57,13 @@ def extra_filters(query: Mapping[str, Any], kind: str) -> tuple[dict[str, Any], 
     if kind == "in" and raw["dung_han"] in ("0", "1"):
         values["on_time"] = raw["dung_han"] == "1"
         shown["dung_han"] = raw["dung_han"]
+    # the dashboard's figures: văn bản đến by deadline (the list resolves the days with the office's
+    # working-day calendar, ``node.domain.listing.deadline_filter``) or with a recall request waiting
+    if kind == "in" and raw["han"] in DEADLINE_VI:
+        shown["han"] = raw["han"]
+    if kind == "in" and raw["thu_hoi"] == "1":
+        values["recall_pending"] = True
+        shown["thu_hoi"] = "1"
     return values, shown
 
 
@@ -69,6 +78,10 @@ def _label(kind: str, param: str, value: str) -> str:
         return f"Nơi nhận: {DELIVERY_VI[DELIVERY_STATES[value]]}"
     if param == "theo_ngay":
         return BASIS[kind][value][1]
+    if param == "han":
+        return f"Hạn xử lý: {DEADLINE_VI[value]}"
+    if param == "thu_hoi":
+        return "Có yêu cầu thu hồi chờ xử lý"
     return "Hoàn thành đúng hạn" if value == "1" else "Hoàn thành quá hạn"
 
 

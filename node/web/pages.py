@@ -23,9 +23,10 @@ from node.domain.calendar import DeadlineStatus, WorkingCalendar, deadline_statu
 from node.domain.clock import VN_TZ
 from node.domain.exchange import ExchangeStatus
 from node.domain.health import Level, worst
-from node.domain.listing import DashboardCounts, WorkItem, ref_url
+from node.domain.listing import DashboardCounts, WorkItem, due_soon_until, ref_url
 from node.domain.meetings import Meeting, upcoming, when_text
 from node.web.auth import session_user
+from node.web.office import actor_of
 
 NOTIFICATIONS_SHOWN = 15
 DEADLINES_SHOWN = 5  # the most overdue and the soonest due, office-wide (văn thư, lãnh đạo)
@@ -81,24 +82,27 @@ def _list_url(base: str, states: tuple[str, ...] = (), **params: str) -> str:
     return base + ("?" + urlencode(query) if query else "")
 
 
+# The list each figure opens; its filters are ``node.domain.listing.dashboard_filters``, with which
+# the figure is counted (for the person looking, as the list shows it).
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("to_accept", "Văn bản đến chờ tiếp nhận", _list_url("/van-ban-den", ("received",))),
+    ("to_present", "Đã tiếp nhận, chờ trình", _list_url("/van-ban-den", ("accepted",))),
+    ("processing", "Đang xử lý", _list_url("/van-ban-den", ("assigned", "processing"))),
+    ("due_soon", "Sắp đến hạn", _list_url("/van-ban-den", han="sap_den")),
+    ("overdue", "Quá hạn", _list_url("/van-ban-den", han="qua_han")),
+    ("to_sign", "Dự thảo chờ ký", _list_url("/van-ban-di", ("submitted",))),
+    ("to_number", "Chờ cấp số", _list_url("/van-ban-di", ("signed",))),
+    ("to_seal", "Chờ ký số cơ quan", _list_url("/van-ban-di", ("numbered",))),
+    ("to_publish", "Chờ phát hành", _list_url("/van-ban-di", ("sealed",))),
+    ("recall_requests", "Yêu cầu thu hồi chờ xử lý", _list_url("/van-ban-den", thu_hoi="1")),
+)
+TONES = {"due_soon": "warn", "overdue": "error", "recall_requests": "warn"}
+
+
 def figures(c: DashboardCounts, user: User) -> list[Figure]:
     """The dashboard counts in the order of the office's day, each linked to its list."""
-    reports = user.has_any(Role.CLERK, Role.LEADER, Role.ADMIN)
-    deadline_list = "/bao-cao/qua-han" if reports else "/viec-cua-toi"
-    den, di = "/van-ban-den", "/van-ban-di"
-    return [
-        Figure("to_accept", "Văn bản đến chờ tiếp nhận", c.to_accept, _list_url(den, ("received",))),
-        Figure("to_present", "Đã tiếp nhận, chờ trình", c.to_present, _list_url(den, ("accepted",))),
-        Figure("processing", "Đang xử lý", c.processing, _list_url(den, ("assigned", "processing"))),
-        Figure("due_soon", "Sắp đến hạn", c.due_soon, deadline_list, "warn" if c.due_soon else ""),
-        Figure("overdue", "Quá hạn", c.overdue, deadline_list, "error" if c.overdue else ""),
-        Figure("to_sign", "Dự thảo chờ ký", c.to_sign, _list_url(di, ("submitted",))),
-        Figure("to_number", "Chờ cấp số", c.to_number, _list_url(di, ("signed",))),
-        Figure("to_seal", "Chờ ký số cơ quan", c.to_seal, _list_url(di, ("numbered",))),
-        Figure("to_publish", "Chờ phát hành", c.to_publish, _list_url(di, ("sealed",))),
-        Figure("recall_requests", "Yêu cầu thu hồi chờ xử lý", c.recall_requests, _list_url(den, thu_hoi="1"),
-               "warn" if c.recall_requests else ""),
-    ]
+    return [Figure(key, label, getattr(c, key), url, TONES.get(key, "") if getattr(c, key) else "")
+            for key, label, url in FIGURES]
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,8 @@ def _dashboard(request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
     context: dict[str, Any] = {"figures": [], "work": [], "meetings": [], "notifications": [], "link": None,
                                "link_since": "", "oldest_queued": "", "today": today, "vn_time": vn_time}
     if ctx.lists is not None:
-        counts = ctx.lists.dashboard_counts(today, soon_until=cal.add_working_days(today, 2))
+        counts = ctx.lists.dashboard_counts(today, soon_until=due_soon_until(cal, today),
+                                            reader=actor_of(request))
         context["figures"] = figures(counts, user)
         work = []
         for item in ctx.lists.my_work(user.username, user.unit_id, limit=20):

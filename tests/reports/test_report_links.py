@@ -53,6 +53,7 @@ from tests.reports.office import (
     at,
     build_office,
 )
+from tests.support.lists import ROW, follow
 
 PASSWORD = "mat-khau-van-thu-1"
 
@@ -90,28 +91,6 @@ def report_links(html: str) -> list[tuple[str, int]]:
     parser = _Links()
     parser.feed(html)
     return [(href, int(text)) for href, text in parser.links]
-
-
-ROW = re.compile(r'<tr data-ref="((?:in|out):\d+)"')
-DELIVERIES = re.compile(r'<td data-deliveries="(\d+)"')
-NEXT = re.compile(r'<a rel="next" href="([^"]+)"|<a href="([^"]+)" rel="next"')
-
-
-def follow(client: TestClient, href: str) -> tuple[list[str], list[int], list[str]]:
-    """Every row of a list (all its pages): (refs, lượt gửi per row (đi), the pages' HTML)."""
-    refs: list[str] = []
-    deliveries: list[int] = []
-    pages: list[str] = []
-    url: str | None = href
-    while url:
-        page = client.get(url.replace("&amp;", "&"))
-        assert page.status_code == 200, (url, page.status_code)
-        pages.append(page.text)
-        refs += ROW.findall(page.text)
-        deliveries += [int(n) for n in DELIVERIES.findall(page.text)]
-        m = NEXT.search(page.text)
-        url = (m.group(1) or m.group(2)) if m else None
-    return refs, deliveries, pages
 
 
 def more_documents(office: Office, blobs: BlobStore) -> None:

@@ -5,7 +5,6 @@ and gone once it is up; the nav bar by role."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from node.domain.outgoing import Recipient
 from node.store.users import create_user
 from node.web.passwords import Argon2Hasher
 from tests.registers.web_support import log_in
+from tests.support.lists import dashboard_figures
 from tests.web import office_support as support
 from tests.web.office_support import (
     ACTORS,
@@ -38,11 +38,7 @@ from tests.web.office_support import (
 office_template, office_dir = support.office_template, support.office_dir
 clock, client = support.clock, support.client
 
-FIGURE_RE = re.compile(r'<a class="figure[^"]*" href="([^"]+)" data-figure="(\w+)" data-value="(\d+)">')
-
-
-def figures(page: str) -> dict[str, tuple[int, str]]:
-    return {key: (int(value), html.unescape(url)) for url, key, value in FIGURE_RE.findall(page)}
+figures = dashboard_figures
 
 
 def make_office_day(client: TestClient) -> dict[str, str]:
@@ -82,7 +78,8 @@ def test_counts_link_to_their_lists_and_my_work_is_flagged(client: TestClient, o
     assert got["processing"][1] == "/van-ban-den?trang_thai=assigned&trang_thai=processing"
     assert got["to_sign"][1] == "/van-ban-di?trang_thai=submitted"
     assert got["to_publish"][1] == "/van-ban-di?trang_thai=sealed"
-    assert got["due_soon"][1] == got["overdue"][1] == "/bao-cao/qua-han"
+    assert got["due_soon"][1] == "/van-ban-den?han=sap_den"
+    assert got["overdue"][1] == "/van-ban-den?han=qua_han"
     # office-wide for the văn thư: a one-working-day deadline is short (≤ 5), so it warns ahead
     assert re.search(rf'<tr data-deadline="{refs["work"]}" data-flag="due_soon">.*?còn 1 ngày làm việc',
                      page.text, re.S)
@@ -90,14 +87,14 @@ def test_counts_link_to_their_lists_and_my_work_is_flagged(client: TestClient, o
     assert "14 giờ 00, thứ Năm, ngày 26/11/2026" in page.text
     assert 'data-testid="outage-banner"' not in page.text
 
-    # the specialist's own work, due tomorrow: "sắp đến hạn"; deadlines link to their work list
+    # the specialist's own work, due tomorrow: "sắp đến hạn"; the figure opens the list of such documents
     login_as(client, office_dir, "chuyenvien")
     page = client.get("/")
     row = re.search(rf'<tr data-ref="{refs["work"]}" data-flag="(\w+)">(.*?)</tr>', page.text, re.S)
     assert row and row.group(1) == "due_soon", page.text
     assert "24/11/2026" in row.group(2) and "Chủ trì" in row.group(2)
     assert "còn 1 ngày làm việc" in row.group(2)
-    assert figures(page.text)["due_soon"][1] == "/viec-cua-toi"
+    assert figures(page.text)["due_soon"][1] == "/van-ban-den?han=sap_den"
 
     # a week later (five working days) it is overdue, in the counts and in my work
     clock.advance(timedelta(days=7))
