@@ -310,6 +310,13 @@ def _restore(request: Request[Any, Any, Any], scan_id: int) -> QueuedScan:
     return scan
 
 
+def _counts(request: Request[Any, Any, Any]) -> dict[str, int]:
+    """The queue's and "Đã loại bỏ"'s counts after a change: the htmx answer swaps them out of band
+    (scans/_counts.html), so the page agrees without a reload."""
+    queue = _queue(request)
+    return {"waiting": queue.count_queue(), "discarded": queue.count_discarded()}
+
+
 def _htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
@@ -339,7 +346,7 @@ async def discard(request: Request[Any, Any, Any], scan_id: FromPath[int]) -> Te
     if _htmx(request):
         return Template("scans/_notice.html", context={
             "flash": f"Đã loại bỏ bản quét {scan.file_name} khỏi hàng chờ.", "scan_id": scan_id,
-            "error": None})
+            "error": None, "counts": await asyncio.to_thread(_counts, request)})
     return Redirect(path="/so-hoa?ok=loai-bo", status_code=303)
 
 
@@ -353,7 +360,7 @@ async def restore(request: Request[Any, Any, Any], scan_id: FromPath[int]) -> Te
     if _htmx(request):
         return Template("scans/_notice.html", context={
             "flash": f"Đã khôi phục bản quét {scan.file_name} về hàng chờ số hóa.", "scan_id": scan_id,
-            "error": None})
+            "error": None, "counts": await asyncio.to_thread(_counts, request)})
     return Redirect(path="/so-hoa/da-loai-bo?ok=khoi-phuc", status_code=303)
 
 

@@ -173,3 +173,40 @@ def test_vanthu_scanner_status_shows_discarded_scans(office_dir: Office_, tmp_pa
     assert "hàng chờ số hóa: 1 chờ vào sổ, 0 đã vào sổ, 1 đã loại bỏ" in out, out
     assert f"bản quét {ids[0]}: đã loại bỏ bởi vanthu: Trang trắng" in out
     assert f"bản quét {ids[1]}: chờ vào sổ" in out
+
+
+def test_htmx_answer_updates_the_counts_out_of_band(client: TestClient, office_dir: Office_,
+                                                    tmp_path: Path) -> None:
+    """After an htmx Loại bỏ the page's "Đã loại bỏ (N)" link and the waiting count change without a
+    reload: the answer carries them with hx-swap-oob, by the ids the pages have."""
+    first, second = _scan(client, tmp_path, "Trang quét nhầm"), _scan(client, tmp_path, "Bản trùng")
+    clerk = login_as(client, office_dir, "vanthu")
+    queue = client.get("/so-hoa").text
+    link = re.compile(r'<a href="/so-hoa/da-loai-bo" id="scan-discarded-link" data-testid="discarded-link"'
+                      r' data-count="(\d+)"( hx-swap-oob="true")?>Đã loại bỏ \((\d+)\)</a>')
+    waiting = re.compile(r'<span id="scan-waiting-count" data-testid="waiting-count"( hx-swap-oob="true")?>'
+                         r'(\d+)</span>')
+    m, w = link.search(queue), waiting.search(queue)
+    assert m and m.group(1) == m.group(3) == "0" and not m.group(2)  # in the page, as the target
+    assert w and w.group(2) == "2" and not w.group(1)
+
+    hx = {"HX-Request": "true", "x-csrftoken": clerk}
+    r = _post(client, None, f"/so-hoa/{first}/loai-bo", headers=hx, ly_do="Quét nhầm")
+    assert r.status_code == 200 and f'data-scan-notice="{first}"' in r.text
+    m, w = link.search(r.text), waiting.search(r.text)
+    assert m and m.group(2) and m.group(3) == "1", r.text
+    assert w and w.group(1) and w.group(2) == "1", r.text
+    r = _post(client, None, f"/so-hoa/{second}/loai-bo", headers=hx, ly_do="Bản trùng")
+    m = link.search(r.text)
+    assert m and m.group(3) == "2"
+    assert 'Đã loại bỏ (2)' in client.get("/so-hoa").text  # what a reload shows
+
+    # Khôi phục on "Đã loại bỏ": its total goes down the same way
+    listed = client.get("/so-hoa/da-loai-bo").text
+    assert '<span id="scan-discarded-total" data-testid="discarded-total">2</span>' in listed
+    r = _post(client, None, f"/so-hoa/{first}/khoi-phuc", headers=hx)
+    total = '<span id="scan-discarded-total" data-testid="discarded-total" hx-swap-oob="true">1</span>'
+    assert total in r.text
+    # a refusal changes nothing, and says so without counts
+    again = _post(client, None, f"/so-hoa/{second}/loai-bo", headers=hx, ly_do="Bản trùng")
+    assert _error_code(again.text) == "scan_discarded" and "hx-swap-oob" not in again.text
