@@ -13,6 +13,7 @@ with :func:`unindex`; queries go through :class:`SqliteSearchIndex`.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from datetime import datetime, timedelta
@@ -92,6 +93,55 @@ _HIT_SQL = ("SELECT d.id, d.kind, d.ref, d.title, d.body, d.body_fold, d.updated
             " WHERE d.id IN ({ids})")
 RANK_WINDOW = 1000  # "most relevant" ranks the newest this many matches (bm25, title words × 5)
 ORDERS = ("newest", "rank")
+# bm25 as FTS5's bm25(search_fts, 5.0, 1.0) computes it (k1 1.2, b 0.75, a title word counts 5),
+# but each word's document frequency is counted in the newest IDF_SAMPLE documents (the whole
+# store when smaller) instead of over every match: SQLite's bm25() walks the complete list of
+# every query word before scoring the first row (~100 ms for "van ban dien tu" at 1,000,000).
+IDF_SAMPLE = 20_000
+PREFIX_WORDS = 8  # a typed word that starts at most this many longer words matches them by name
+K1, B = 1.2, 0.75
+WEIGHTS = (5.0, 1.0)  # title_fold, body_fold
+# Discarded scans (scan.state 'discarded', "Đã loại bỏ") stay out of the results: a văn thư who
+# searches wants documents and scans still to register, and a discarded scan found here would be
+# registered or acted on by mistake. Their rows stay indexed (a restored scan is found again at
+# once) and they are listed at /so-hoa/da-loai-bo. A small set, read once per query.
+_DISCARDED_SCANS = ("SELECT sd.id FROM scan s CROSS JOIN search_doc sd ON sd.kind = 'scan'"
+                    " AND sd.ref = CAST(s.id AS TEXT) WHERE s.state = 'discarded'")
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite varints one after another (FTS5's averages record and docsize rows)."""
+    out, i = [], 0
+    while i < len(blob):
+        value = 0
+        for n in range(9):
+            byte = blob[i]
+            i += 1
+            if n == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def term_frequency(text: str, token: str, prefix: bool = False) -> int:
+    """How often ``token`` occurs in folded ``text`` as a word (the start of one with ``prefix``),
+    words being runs of letters and digits as for FTS5's unicode61 tokenizer."""
+    n, size, at = 0, len(token), text.find(token)
+    while at >= 0:
+        end = at + size
+        if (at == 0 or not text[at - 1].isalnum()) and (prefix or end == len(text)
+                                                         or not text[end].isalnum()):
+            n += 1
+        at = text.find(token, end)
+    return n
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 def exact_words(query: str) -> list[str]:
@@ -131,8 +181,12 @@ class SqliteSearchIndex:
     Candidates come from the folded FTS5 index (prefix indexes of 1–3 letters make the word being
     typed cheap). ``order="newest"`` (the default) walks the index newest first and stops after
     the page, so a word found in half a million documents costs what a rare one does;
-    ``order="rank"`` sorts the newest ``RANK_WINDOW`` matches by bm25 (title words × 5), which is
-    exact for any query with fewer matches.
+    ``order="rank"`` sorts the newest ``rank_window`` matches by bm25 (title words × 5), which is
+    exact for any query with fewer matches: the walk collects their ids only, and the score is
+    computed here from their folded text (:meth:`_bm25`), because SQLite's bm25() first counts
+    every match of every word (300 ms for "ngan sach" at 1,000,000 documents). The last word's
+    prefix is named word by word when few words start it (:meth:`_last_phrase`). Discarded scans
+    are never found (``_DISCARDED_SCANS``).
 
     Filters on văn bản đến / đi join ``doc_in`` / ``doc_out`` by ref (``in:42``), which drops scans
     and hồ sơ from filtered searches. When the filters alone leave at most ``SMALL_SET`` documents
@@ -142,6 +196,7 @@ class SqliteSearchIndex:
     """
 
     SMALL_SET = 2000
+    rank_window = RANK_WINDOW  # read by the search page to say how many matches were ranked
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -195,10 +250,9 @@ class SqliteSearchIndex:
                                       (kind, *params))
         return rows, big
 
-    def _checked(self, rows: list[sqlite3.Row], tokens: list[str], words: list[str],
-                 rank: bool) -> list[tuple[int, float]]:
-        """(id, score) of the rows holding every folded token (the last as a prefix), newest first
-        (or, ranking, those with more of the words in their title first)."""
+    def _checked(self, rows: list[sqlite3.Row], tokens: list[str], words: list[str]
+                 ) -> list[tuple[int, float]]:
+        """(id, 0.0) of the rows holding every folded token (the last as a prefix), newest first."""
         *whole, last = tokens
         patterns = [re.compile(r"(?<!\w)" + re.escape(t) + r"(?!\w)") for t in whole]
         patterns.append(re.compile(r"(?<!\w)" + re.escape(last)))
@@ -207,8 +261,7 @@ class SqliteSearchIndex:
         for r in rows:
             text = f"{r['title_fold']}\n{r['body_fold']}"
             if all(n in text and p.search(text) for n, p in zip(needles, patterns, strict=True)):
-                score = -float(sum(1 for p in patterns if p.search(r["title_fold"]))) if rank else 0.0
-                hits.append((int(r["id"]), score))
+                hits.append((int(r["id"]), 0.0))
         if words and hits:
             exact = {int(r["id"]) for r in self.db.query(
                 "SELECT id, title, body FROM search_doc WHERE id IN"
@@ -219,12 +272,11 @@ class SqliteSearchIndex:
         return hits
 
     def _fts_selects(self, expr: str, kinds: tuple[str, ...], f: SearchFilters, words: list[str],
-                     rank: bool, branches: list[tuple[str, str, str, list[Any]]] | None
-                     ) -> tuple[list[str], list[Any]]:
-        """One SELECT (id, rank) per FTS branch: the whole index (no document filter), or per table."""
-        score = "bm25(search_fts, 5.0, 1.0)" if rank else "0.0"
+                     branches: list[tuple[str, str, str, list[Any]]] | None) -> tuple[list[str], list[Any]]:
+        """One SELECT (id, rank) per FTS branch: the whole index (no document filter), or per table.
+        Each walks its matches newest first (``ORDER BY id DESC`` is the index order)."""
         exact = " AND vt_has_words(d.title || ' ' || d.body)" if words else ""
-        head = f"SELECT search_fts.rowid AS id, {score} AS rank FROM search_fts"
+        head = "SELECT search_fts.rowid AS id, 0.0 AS rank FROM search_fts"
         params: list[Any]
         if branches is None and not f.sees_everything and f.reader is not None:
             # Secret documents only for those given them, no scans: each candidate's row checked.
@@ -242,7 +294,7 @@ class SqliteSearchIndex:
             return [sql + exact], params
         if branches is None:
             sql = head + (" JOIN search_doc d ON d.id = search_fts.rowid" if kinds or words else "")
-            sql += " WHERE search_fts MATCH ?"
+            sql += f" WHERE search_fts MATCH ? AND search_fts.rowid NOT IN ({_DISCARDED_SCANS})"
             params = [expr]
             if kinds:
                 sql += f" AND d.kind IN ({', '.join('?' * len(kinds))})"
@@ -266,41 +318,123 @@ class SqliteSearchIndex:
         except sqlite3.OperationalError:  # a query FTS5 cannot parse finds nothing
             return []
 
+    def _last_phrase(self, token: str) -> tuple[str, str]:
+        """(the MATCH phrase of the last typed word, the phrase its document frequency is counted
+        with). The last word is a prefix ("dien t" finds "điện tử"). Up to 3 letters the prefix
+        indexes hold it; a longer one costs FTS5 a merge of the list of every word it starts before
+        the first row ("sach*": ~35 ms at 1,000,000 documents), so the vocabulary (search_vocab,
+        one seek per word) tells which longer words it starts: none → the word itself, a few →
+        those words OR-ed; the same documents either way. More than PREFIX_WORDS: the prefix."""
+        star = _quoted(token) + "*"
+        if len(token) <= 3 or not token.isalnum():
+            return star, star
+        conn = self.db.reader()
+        longer: list[str] = []
+        low, high = token + "0", token + "\U0010ffff"  # words are letters and digits: "0" is the least
+        try:
+            while len(longer) <= PREFIX_WORDS:
+                row = conn.execute("SELECT term FROM search_vocab WHERE term >= ? AND term < ? LIMIT 1",
+                                   (low, high)).fetchone()
+                if row is None:
+                    break
+                longer.append(str(row[0]))
+                low = str(row[0]) + "0"
+        except sqlite3.OperationalError:  # an index without the vocabulary table: the prefix
+            return star, _quoted(token)
+        if len(longer) > PREFIX_WORDS:
+            return star, _quoted(token)
+        if not longer:
+            return _quoted(token), _quoted(token)
+        group = "(" + " OR ".join(_quoted(w) for w in (token, *longer)) + ")"
+        return group, group
+
+    # -- ranking ---------------------------------------------------------------------------------
+    def _bm25(self, ids: list[int], tokens: list[str]) -> dict[int, float]:
+        """FTS5's bm25 (negative: lower is better) of the rows ``ids`` for the query ``tokens``
+        (the last a prefix), from their folded text and FTS5's own sizes (the averages record,
+        ``search_fts_docsize``); document frequencies sampled as IDF_SAMPLE says."""
+        if not ids or not tokens:
+            return {}
+        conn = self.db.reader()
+        head = conn.execute("SELECT block FROM search_fts_data WHERE id = 1").fetchone()
+        n_rows, *totals = _varints(head[0]) if head else [0]
+        avgdl = (sum(totals) / n_rows) if n_rows and totals else 1.0
+        idf = self._idf(conn, tokens, n_rows)
+        last = len(tokens) - 1
+        out: dict[int, float] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for rid, title, body, size in conn.execute(
+                    "SELECT d.id, d.title_fold, d.body_fold, z.sz FROM search_doc d"
+                    " LEFT JOIN search_fts_docsize z ON z.id = d.id"
+                    f" WHERE d.id IN ({', '.join('?' * len(chunk))})", chunk):
+                length = sum(_varints(size)) if size else len(title.split()) + len(body.split())
+                norm = K1 * (1 - B + B * length / avgdl)
+                score = 0.0
+                for n, token in enumerate(tokens):
+                    w = (WEIGHTS[0] * term_frequency(title, token, n == last)
+                         + WEIGHTS[1] * term_frequency(body, token, n == last))
+                    score += idf[n] * w * (K1 + 1) / (w + norm)
+                out[int(rid)] = -score
+        return out
+
+    def _idf(self, conn: sqlite3.Connection, tokens: list[str], n_rows: int) -> list[float]:
+        """FTS5's idf of each token, its document frequency counted in the newest IDF_SAMPLE rows
+        (a rowid range: FTS5 seeks into each word's list); the last word as :meth:`_last_phrase`
+        matches it (by the whole word when it starts too many others to name)."""
+        top_row = conn.execute("SELECT max(id) FROM search_doc").fetchone()
+        top = int(top_row[0] or 0) if top_row else 0
+        bound = top - IDF_SAMPLE
+        sample = n_rows if bound <= 0 else int(conn.execute(  # docsize rows are a few bytes, search_doc's kB
+            "SELECT count(*) FROM search_fts_docsize WHERE id > ?", (bound,)).fetchone()[0])
+        out = []
+        *whole, last = tokens
+        for phrase in [*(_quoted(t) for t in whole), self._last_phrase(last)[1]]:
+            hits = int(conn.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND rowid > ?",
+                                    (phrase, bound)).fetchone()[0])
+            value = math.log((sample - hits + 0.5) / (hits + 0.5)) if sample else 0.0
+            out.append(value if value > 0 else 1e-6)
+        return out
+
     # -- the port --------------------------------------------------------------------------------
-    def _plan(self, query: str, kinds: tuple[str, ...], f: SearchFilters, rank: bool
+    def _plan(self, query: str, kinds: tuple[str, ...], f: SearchFilters
               ) -> tuple[list[tuple[int, float]], list[str], list[Any], list[str]] | None:
         """Hits found word by word (small filtered sets) + the FTS selects still to run."""
-        tokens, expr = query_tokens(query), match_expression(query)
-        if not tokens or expr is None:
+        tokens = query_tokens(query)
+        if not tokens:
             return None
+        *whole, last = tokens
+        expr = " ".join([*(_quoted(t) for t in whole), self._last_phrase(last)[0]])
         words = exact_words(query) if f.exact else []
         kinds = kinds or f.kinds
         if not f.on_documents:
-            selects, params = self._fts_selects(expr, kinds, f, words, rank, None)
+            selects, params = self._fts_selects(expr, kinds, f, words, None)
             return [], selects, params, words
         rows, big = self._split(self._branches(kinds, f))
-        checked = self._checked(rows, tokens, words, rank) if rows else []
-        selects, params = self._fts_selects(expr, kinds, f, words, rank, big) if big else ([], [])
+        checked = self._checked(rows, tokens, words) if rows else []
+        selects, params = self._fts_selects(expr, kinds, f, words, big) if big else ([], [])
         return checked, selects, params, words
 
     def search(self, query: str, *, kinds: tuple[str, ...] = (), limit: int = 20, offset: int = 0,
                filters: SearchFilters | None = None, order: str = "newest") -> list[SearchHit]:
         rank = order == "rank"
-        plan = self._plan(query, kinds, filters or SearchFilters(), rank)
+        plan = self._plan(query, kinds, filters or SearchFilters())
         if plan is None:
             return []
         page, selects, params, words = plan
         if selects:
             # Each branch walks its matches newest first and stops at what the page can need.
-            need = RANK_WINDOW if rank else offset + limit
+            need = self.rank_window if rank else offset + limit
             union = " UNION ALL ".join(f"SELECT * FROM ({s} ORDER BY id DESC LIMIT {int(need)})"
                                        for s in selects)
-            if rank:
-                union = f"SELECT id, rank FROM ({union}) ORDER BY id DESC LIMIT {RANK_WINDOW}"
-            rows = self._run(f"SELECT id, rank FROM ({union}) ORDER BY {'rank, ' if rank else ''}id DESC"
-                             " LIMIT ?", [*params, offset + limit], words)
+            rows = self._run(f"SELECT id, rank FROM ({union}) ORDER BY id DESC LIMIT ?", [*params, need],
+                             words)
             page = [*page, *((int(r[0]), float(r[1])) for r in rows)]
-            page.sort(key=lambda h: (h[1], -h[0]))
+        page.sort(key=lambda h: -h[0])
+        if rank:  # the newest rank_window candidates (filtered or FTS), best bm25 first
+            page = page[:self.rank_window]
+            scores = self._bm25([i for i, _ in page], query_tokens(query))
+            page = sorted(((i, scores.get(i, 0.0)) for i, _ in page), key=lambda h: (h[1], -h[0]))
         page = page[offset:offset + limit]
         if not page:
             return []
@@ -315,7 +449,7 @@ class SqliteSearchIndex:
     def count(self, query: str, *, kinds: tuple[str, ...] = (), filters: SearchFilters | None = None,
               cap: int | None = None) -> int:
         """How many hits (at most ``cap`` when given: counting stops there)."""
-        plan = self._plan(query, kinds, filters or SearchFilters(), False)
+        plan = self._plan(query, kinds, filters or SearchFilters())
         if plan is None:
             return 0
         checked, selects, params, words = plan

@@ -78,6 +78,16 @@ def _registers(request: Request[Any, Any, Any]) -> list[Any]:
     return [r for r in books.list_registers() if r.kind in (RegisterKind.INCOMING, RegisterKind.OUTGOING)]
 
 
+def _ranked_window(index: DocumentSearch, text: str, filters: SearchFilters, order: str,
+                   hits: list[Any]) -> int | None:
+    """How many of the newest matches "Phù hợp nhất" ranked, when there are more matches than that
+    (the page says so: a clerk must know that older documents were not ranked); else None."""
+    window = getattr(index, "rank_window", None)
+    if order != "rank" or not hits or not isinstance(window, int):
+        return None
+    return window if index.count(text, filters=filters, cap=window + 1) > window else None
+
+
 @get("/tim-kiem", name="search", guards=EVERYONE, sync_to_thread=True)
 def search_page(request: Request[Any, Any, Any]) -> Template:
     index: DocumentSearch | None = request.app.state.ctx.search
@@ -93,7 +103,7 @@ def search_page(request: Request[Any, Any, Any]) -> Template:
                "f": shown, "kinds": KIND_CHOICES, "orders": ORDER_CHOICES, "types": TYPE_NAMES,
                "in_states": INCOMING_STATE_VI, "out_states": OUTGOING_STATE_VI,
                "registers": _registers(request), "page_query": lambda p: page_query(shown, p),
-               "target": TARGET}
+               "target": TARGET, "rank_window": _ranked_window(index, text, filters, order, hits)}
     fragment = request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == TARGET
     return Template("search/_results.html" if fragment else "search/page.html", context=context)
 

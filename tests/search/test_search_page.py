@@ -128,3 +128,21 @@ def test_the_clerk_finds_scans(client: TestClient) -> None:
     login(client, "vanthu")
     scan = client.get("/tim-kiem", params={"q": "de dieu", "loai_vb": "so-hoa"})
     assert refs(scan.text) == ["7"] and 'href="/so-hoa/7"' in scan.text and "Bản số hóa" in scan.text
+
+
+def test_most_relevant_says_how_many_newest_matches_it_ranked(client: TestClient) -> None:
+    login(client, "vanthu")
+    ranked = client.get("/tim-kiem", params={"q": "giao ban", "sap_xep": "lien-quan"})
+    assert len(refs(ranked.text)) == 20 and 'data-testid="rank-window"' not in ranked.text  # 22 ≤ 1.000
+    index = client.app.state.ctx.search
+    index.rank_window = 5  # a store with more matches than the window
+    try:
+        narrow = client.get("/tim-kiem", params={"q": "giao ban", "sap_xep": "lien-quan"})
+    finally:
+        index.rank_window = 1000
+    assert len(refs(narrow.text)) == 5
+    assert "Xếp theo mức phù hợp trong 5 kết quả mới nhất" in narrow.text
+    newest = client.get("/tim-kiem", params={"q": "giao ban"})
+    assert 'data-testid="rank-window"' not in newest.text
+    scans = client.get("/tim-kiem", params={"q": "de dieu", "loai_vb": "so-hoa"})
+    assert 'data-testid="discarded-note"' in scans.text and 'href="/so-hoa/da-loai-bo"' in scans.text
