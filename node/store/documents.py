@@ -321,11 +321,15 @@ class SqliteDocuments:
                              (ref,))
 
     def secret_holders(self, sha256: str) -> list[IncomingDocument | OutgoingDocument]:
-        """The secret documents whose record names this file (their PDF, an attachment)."""
-        sql = "SELECT data FROM {0} INDEXED BY {0}_secret WHERE secrecy > 0 AND instr(data, ?) > 0"
+        """The secret documents whose record names this file (their PDF, an attachment) — or, for a
+        văn bản đi, whose history does: a draft PDF an edit replaced ("bản trước", kept), a PDF before
+        a signature (audit rows of the document, by the ``audit_subject`` index)."""
+        sql = "SELECT data FROM {0} INDEXED BY {0}_secret WHERE secrecy > 0 AND (instr(data, ?) > 0{1})"
+        earlier = " OR EXISTS (SELECT 1 FROM audit a WHERE a.subject = doc_out.ref AND instr(a.detail, ?) > 0)"
         out: list[IncomingDocument | OutgoingDocument] = [
-            decode(IncomingDocument, r["data"]) for r in self.db.query(sql.format("doc_in"), (sha256,))]
-        out += [decode(OutgoingDocument, r["data"]) for r in self.db.query(sql.format("doc_out"), (sha256,))]
+            decode(IncomingDocument, r["data"]) for r in self.db.query(sql.format("doc_in", ""), (sha256,))]
+        out += [decode(OutgoingDocument, r["data"])
+                for r in self.db.query(sql.format("doc_out", earlier), (sha256, sha256))]
         return out
 
     def incoming_of_scan(self, scan_id: int) -> IncomingDocument | None:

@@ -294,7 +294,7 @@ def signature_panel(office: Office, doc: IncomingDocument) -> dict[str, Any]:
 
 
 def history_rows(office: Office, ref: str, names: dict[str, str],
-                 units: dict[str, str] | None = None) -> list[dict[str, str]]:
+                 units: dict[str, str] | None = None) -> list[dict[str, Any]]:
     def who(value: Any) -> Any:
         return names.get(str(value)) or (units or {}).get(str(value)) or value
 

@@ -396,8 +396,10 @@ def _recall_reply(d: Delivery) -> str:
         else label
 
 
-def history_rows(office: Office, ref: str) -> list[dict[str, str]]:
-    """The document's audit rows, oldest first, in Vietnamese."""
+def history_rows(office: Office, ref: str) -> list[dict[str, Any]]:
+    """The document's audit rows, oldest first, in Vietnamese. A replaced draft PDF ("Thay tệp dự
+    thảo") links "bản trước" (the page is only shown to those who may read the document, and
+    /tep serves a secret document's earlier PDF to them only: ``secret_holders``)."""
     def shown(key: str, value: Any, detail: Mapping[str, Any]) -> Any:
         if key == "code" and "document_id" not in detail:
             return None  # "code" of a status row is the status number, not a số, ký hiệu
@@ -411,8 +413,14 @@ def history_rows(office: Office, ref: str) -> list[dict[str, str]]:
         status = str(detail["code"])  # a recipient's status: its meaning first
         return RECALL_REPLY_VI.get(status) or str(DELIVERY_VI.get(_delivery(status), status))
 
+    def links(action: str, detail: Mapping[str, Any]) -> list[tuple[str, str]]:
+        previous = detail.get("previous_pdf")
+        if action == "outgoing.edit" and isinstance(previous, str) and previous:
+            return [("bản trước", f"/tep/{previous}?ten=ban-truoc.pdf")]
+        return []
+
     return timeline(office, ref, actions=ACTION_VI, details=DETAIL_VI, when=vn_time, shown=shown,
-                    headline=headline)
+                    headline=headline, links=links)
 
 
 def _delivery(value: str) -> Any:
