@@ -325,7 +325,8 @@ class SqliteDocuments:
         văn bản đi, whose history does: a draft PDF an edit replaced ("bản trước", kept), a PDF before
         a signature (audit rows of the document, by the ``audit_subject`` index)."""
         sql = "SELECT data FROM {0} INDEXED BY {0}_secret WHERE secrecy > 0 AND (instr(data, ?) > 0{1})"
-        earlier = " OR EXISTS (SELECT 1 FROM audit a WHERE a.subject = doc_out.ref AND instr(a.detail, ?) > 0)"
+        earlier = (" OR EXISTS (SELECT 1 FROM audit a WHERE a.subject = doc_out.ref"
+                   " AND instr(a.detail, ?) > 0)")
         out: list[IncomingDocument | OutgoingDocument] = [
             decode(IncomingDocument, r["data"]) for r in self.db.query(sql.format("doc_in", ""), (sha256,))]
         out += [decode(OutgoingDocument, r["data"])
