@@ -234,10 +234,12 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         sync = start_sync_workers(node, heartbeat)
         scanner = await asyncio.to_thread(start_scanner, node, heartbeat)
         stop_intake = node.intake().start(every=config.axis.relay_idle_seconds)
+        await asyncio.to_thread(reports.jobs.start)  # register books made in the background
         try:
             yield
         finally:
             drafting.cancel()
+            await asyncio.to_thread(reports.jobs.stop)
             await asyncio.to_thread(stop_intake)
             if scanner is not None:
                 await asyncio.to_thread(scanner.stop)

@@ -29,7 +29,7 @@ def _run(state: CliState, report: str, fmt: str, params: dict[str, str], out: Pa
     node = open_node(state.config())
     try:
         service, _ = build_reports(node.config, node.db, node.blobs, node.clock)
-        _write(service.download(report, fmt, params, pdf_row_limit=None), out)
+        _write(service.download(report, fmt, params), out)
     finally:
         node.close()
 

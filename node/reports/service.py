@@ -7,9 +7,11 @@ report as a file (PDF from the same partial templates, XLSX and CSV from the sam
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,9 +38,11 @@ from node.domain.reports import (
     overdue_report,
 )
 from node.reports import charts, files
+from node.reports.book import CHUNK_ROWS, write_book_pdf
 from node.reports.render import render_print
 from node.store.db import Database
 from node.store.holidays import SqliteHolidays
+from node.store.report_jobs import ReportJob
 from node.store.reports import SqliteReports
 
 BOOKS = ("den", "di", "theo-doi")
@@ -46,9 +50,10 @@ FORMATS = {"pdf": "application/pdf",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
 MAX_BOOK_DAYS = 400  # a register book covers at most about a year per print
-# WeasyPrint lays out long tables slowly (tens of ms a row on the 2-core box): a web request for a
-# bigger book is refused with advice instead of holding a worker for minutes; the CLI has no limit.
-MAX_PDF_ROWS = 2000
+# WeasyPrint lays out a table at ~8 ms a row on the 2-core box: a book up to this many rows is
+# printed within the web request (about 2 s); a longer one is made in the background
+# (node/reports/jobs.py) and laid out in parts (node/reports/book.py), as the CLI does.
+INLINE_PDF_ROWS = CHUNK_ROWS
 
 
 class ReportRequestError(DomainError):
@@ -74,6 +79,12 @@ def _doc_url(ref: str) -> str:
     return ref_url(kind, ref)
 
 
+def print_helpers() -> dict[str, Any]:
+    """The functions of a report context the templates call (a context sent to another process
+    travels without them)."""
+    return {"vn": vn, "doc_url": _doc_url, "duration": duration_vi}
+
+
 @dataclass
 class ReportService:
     db: Database
@@ -83,6 +94,9 @@ class ReportService:
     supervising_name: str = ""
     # The dashboard reminders of drafted reports (``ReportScheduler.reminders``), once wired.
     reminder_source: Callable[[], list[Any]] | None = None
+    # Long register books made in the background (``node.reports.jobs.BookJobs``), once wired.
+    jobs: Any = None
+    inline_pdf_rows: int = INLINE_PDF_ROWS
     queries: SqliteReports = field(init=False)
     calendar: Callable[[], WorkingCalendar] = field(init=False)
 
@@ -99,8 +113,7 @@ class ReportService:
         now = self.clock.now()
         return {"agency_name": self.agency_name, "agency_code": self.agency_code,
                 "supervising_name": self.supervising_name, "now": now, "today": vn_date(now),
-                "generated_at": f"{now:%H:%M} ngày {vn(vn_date(now))}", "vn": vn, "doc_url": _doc_url,
-                "duration": duration_vi}
+                "generated_at": f"{now:%H:%M} ngày {vn(vn_date(now))}", **print_helpers()}
 
     def register_book(self, book: str, start: date, end: date,
                       register_code: str | None = None) -> dict[str, Any]:
@@ -165,21 +178,18 @@ class ReportService:
         return render_print(f"reports/_{context['report']}.html", context)
 
     def pdf(self, context: dict[str, Any]) -> bytes:
+        if context["report"] == "register" and len(context["table"].rows) > CHUNK_ROWS:
+            with tempfile.TemporaryDirectory(prefix="vanthu-book-") as tmp:
+                out = Path(tmp) / "book.pdf"
+                write_book_pdf(context, out)
+                return out.read_bytes()
         return files.pdf_from_html(self.html(context))
 
-    def file(self, context: dict[str, Any], fmt: str, *,
-             pdf_row_limit: int | None = MAX_PDF_ROWS) -> ReportFile:
+    def file(self, context: dict[str, Any], fmt: str) -> ReportFile:
         if fmt not in FORMATS:
             raise ReportRequestError(f"Định dạng “{fmt}” không được hỗ trợ (pdf, xlsx, csv).")
         name = _filename(context)
         tables: list[ReportTable] = [context["table"]] if "table" in context else list(context["tables"])
-        rows = sum(len(t.rows) for t in tables)
-        if fmt == "pdf" and pdf_row_limit is not None and rows > pdf_row_limit:
-            n, limit = f"{rows:,}".replace(",", "."), f"{pdf_row_limit:,}".replace(",", ".")
-            raise ReportRequestError(
-                f"Sổ có {n} dòng, quá nhiều để in một tệp PDF trên trang web (tối đa {limit}): hãy chọn"
-                " khoảng ngày ngắn hơn, tải XLSX, hoặc dùng lệnh vanthu report register.",
-                code="report_too_long")
         if fmt == "pdf":
             data = self.pdf(context)
         elif fmt == "xlsx":
@@ -192,10 +202,31 @@ class ReportService:
             data = files.csv_bytes(tables[0])
         return ReportFile(f"{name}.{fmt}", FORMATS[fmt], data)
 
-    def download(self, report: str, fmt: str, params: dict[str, str], *,
-                 pdf_row_limit: int | None = MAX_PDF_ROWS) -> ReportFile:
-        """The file of a report named as in the web routes and the CLI."""
-        return self.file(self.context(report, params), fmt, pdf_row_limit=pdf_row_limit)
+    def download(self, report: str, fmt: str, params: dict[str, str]) -> ReportFile:
+        """The file of a report named as in the web routes and the CLI (made here, however long)."""
+        return self.file(self.context(report, params), fmt)
+
+    def fetch(self, report: str, fmt: str, params: dict[str, str], *,
+              requested_by: str) -> ReportFile | ReportJob:
+        """The file, or — a register book longer than ``inline_pdf_rows`` as PDF, when background
+        jobs are wired — the job making it (a new one, or the one already making the same book)."""
+        context = self.context(report, params)
+        rows = len(context["table"].rows) if context["report"] == "register" else 0
+        if fmt == "pdf" and self.jobs is not None and rows > self.inline_pdf_rows:
+            return self.jobs.submit(  # type: ignore[no-any-return]
+                report=report, fmt=fmt, params={k: v for k, v in params.items() if v}, title=context["title"],
+                filename=f"{_filename(context)}.pdf", rows=rows, requested_by=requested_by)
+        return self.file(context, fmt)
+
+    def job(self, job_id: int) -> ReportJob | None:
+        return self.jobs.get(job_id) if self.jobs is not None else None  # type: ignore[no-any-return]
+
+    def job_file(self, job_id: int) -> ReportFile | None:
+        job = self.job(job_id)
+        data = self.jobs.file(job) if job is not None else None
+        if job is None or data is None:
+            return None
+        return ReportFile(job.filename, FORMATS[job.fmt], data)
 
     def context(self, report: str, params: dict[str, str]) -> dict[str, Any]:
         if report in BOOKS:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from node.config import Config
 from node.domain.clock import Clock
 from node.domain.documents import Organ
+from node.reports.jobs import BookJobs
 from node.reports.schedule import ReportScheduler
 from node.reports.service import ReportService
 from node.store.blobs import BlobStore
 from node.store.db import Database
 from node.store.documents import SqliteDocuments
+from node.store.report_jobs import SqliteReportJobs
 
 
 def build_reports(config: Config, db: Database, blobs: BlobStore, clock: Clock,
@@ -21,4 +23,6 @@ def build_reports(config: Config, db: Database, blobs: BlobStore, clock: Clock,
                                 agency_abbr=getattr(n, "agency_abbr", "") or "UBND",
                                 supervising=Organ(n.supervising_agency_code, n.supervising_agency_name))
     service.reminder_source = scheduler.reminders
+    # long books as PDF in the background; the web app starts the worker (node.app), the CLI does not
+    service.jobs = BookJobs(SqliteReportJobs(db), config.data_dir / "report-jobs", clock, service.context)
     return service, scheduler

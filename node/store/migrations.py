@@ -658,3 +658,36 @@ def search_0003_vocab(db: Database) -> None:
     would find), and if a few, those words — instead of FTS5 merging every list the prefix starts
     (~35 ms for "sach*" at 1,000,000 documents). Nothing is stored."""
     db.executescript("CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, 'instance');")
+
+
+@migrations(name="reports_0001_report_job")
+def reports_0001_report_job(db: Database) -> None:
+    """Register books too long to print within a web request, made in the background
+    (node/reports/jobs.py): what was asked, by whom, how far it got and the file it made (under the
+    data dir, kept a limited time). 'running' rows left by a stopped node are restarted or failed
+    with a reason at the next start, never left waiting."""
+    db.executescript(
+        """
+        CREATE TABLE report_job (
+            id           INTEGER PRIMARY KEY,
+            report       TEXT NOT NULL,
+            fmt          TEXT NOT NULL,
+            params       TEXT NOT NULL,
+            title        TEXT NOT NULL,
+            filename     TEXT NOT NULL,
+            rows         INTEGER NOT NULL,
+            rows_done    INTEGER NOT NULL DEFAULT 0,
+            state        TEXT NOT NULL
+                         CHECK (state IN ('queued', 'running', 'ready', 'failed', 'expired')),
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            requested_by TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            started_at   TEXT,
+            finished_at  TEXT,
+            pages        INTEGER,
+            size         INTEGER,
+            error        TEXT
+        );
+        CREATE INDEX report_job_open ON report_job (state, id) WHERE state IN ('queued', 'running', 'ready');
+        """
+    )

@@ -8,18 +8,18 @@ as a file (PDF, XLSX, CSV). Every figure links to the list of documents behind i
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from node.domain.accounts import Role
 from node.domain.calendar import vn_date
-from node.web.auth import requires
+from node.web.auth import requires, session_user
 
 READERS = [requires(Role.CLERK, Role.LEADER)]
 REPORTS = {"den": "Sổ đăng ký văn bản đến", "di": "Sổ đăng ký văn bản đi",
@@ -39,10 +39,63 @@ class ReportFileLike(Protocol):
     def data(self) -> bytes: ...
 
 
+class ReportJobLike(Protocol):
+    """A register book made in the background (node.store.report_jobs.ReportJob)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def report(self) -> str: ...
+
+    @property
+    def params(self) -> dict[str, str]: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def rows(self) -> int: ...
+
+    @property
+    def rows_done(self) -> int: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def pending(self) -> bool: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def finished_at(self) -> datetime | None: ...
+
+    @property
+    def pages(self) -> int | None: ...
+
+    @property
+    def size(self) -> int | None: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+
 class ReportsPort(Protocol):
     def context(self, report: str, params: dict[str, str]) -> dict[str, Any]: ...
 
-    def download(self, report: str, fmt: str, params: dict[str, str]) -> ReportFileLike: ...
+    def fetch(self, report: str, fmt: str, params: dict[str, str], *,
+              requested_by: str) -> ReportFileLike | ReportJobLike:
+        """The file, or the background job making it (a long register book as PDF)."""
+        ...
+
+    def job(self, job_id: int) -> ReportJobLike | None: ...
+
+    def job_file(self, job_id: int) -> ReportFileLike | None: ...
 
     def reminders(self) -> list[Any]: ...
 
@@ -86,11 +139,47 @@ def report_page(request: Request[Any, Any, Any], report: FromPath[str]) -> Templ
 
 @get("/bao-cao/{report:str}/tai/{fmt:str}", name="report-file", guards=READERS, sync_to_thread=True)
 def report_file(request: Request[Any, Any, Any], report: FromPath[str],
-                fmt: FromPath[str]) -> Response[bytes]:
+                fmt: FromPath[str]) -> Response[bytes] | Redirect:
     params = _params(request, report)
-    f = _port(request).download(report, fmt, params)
+    user = session_user(request)
+    got = _port(request).fetch(report, fmt, params, requested_by=user.username if user else "")
+    if not hasattr(got, "data"):  # a long book: made in the background, its page says how far
+        return Redirect(path=f"/bao-cao/ban-in/{got.id}", status_code=303)
+    return _attachment(got)  # type: ignore[arg-type]
+
+
+def _attachment(f: ReportFileLike) -> Response[bytes]:
     return Response(f.data, media_type=f.media_type, headers={
         "Content-Disposition": f'attachment; filename="{f.filename}"', "Cache-Control": "no-store"})
 
 
-handlers = [reports_index, report_page, report_file]
+def _job(request: Request[Any, Any, Any], job_id: int) -> ReportJobLike:
+    job = _port(request).job(job_id)
+    if job is None:
+        raise NotFoundException(f"Không có bản in số {job_id}.")
+    return job
+
+
+@get("/bao-cao/ban-in/{job_id:int}", name="report-job", guards=READERS, sync_to_thread=True)
+def report_job(request: Request[Any, Any, Any], job_id: FromPath[int]) -> Template:
+    """ "Đang tạo sổ… (N dòng)": reloads itself (meta refresh without JS, htmx polling with it)
+    until the book is ready, then offers "Tải về"."""
+    job = _job(request, job_id)
+    query = urlencode({k: v for k, v in job.params.items() if v})
+    context = {"job": job, "names": REPORTS, "back": f"/bao-cao/{job.report}?{query}",
+               "percent": int(100 * job.rows_done / job.rows) if job.rows else 0, "refresh_s": REFRESH_S}
+    partial = request.headers.get("hx-request") == "true"
+    return Template("reports/_job.html" if partial else "reports/job.html", context=context)
+
+
+@get("/bao-cao/ban-in/{job_id:int}/tep", name="report-job-file", guards=READERS, sync_to_thread=True)
+def report_job_file(request: Request[Any, Any, Any], job_id: FromPath[int]) -> Response[bytes]:
+    job = _job(request, job_id)
+    f = _port(request).job_file(job.id)
+    if f is None:
+        raise NotFoundException("Bản in chưa sẵn sàng hoặc đã hết thời hạn lưu; hãy tạo lại sổ.")
+    return _attachment(f)
+
+
+REFRESH_S = 3
+handlers = [reports_index, report_page, report_file, report_job, report_job_file]

@@ -16,7 +16,6 @@ import pytest
 from node.domain.calendar import WorkingCalendar
 from node.domain.clock import FixedClock
 from node.domain.documents import Channel, Organ
-from node.domain.errors import DomainError
 from node.domain.incoming import IncomingDocument
 from node.domain.outgoing import OutgoingDocument, OutgoingState
 from node.domain.reports import (
@@ -340,12 +339,3 @@ def test_periods_and_outage_clipping() -> None:
     spans = [Span(at(2026, 10, 31, 23), at(2026, 11, 1, 1)), Span(at(2026, 11, 30, 22), None)]
     got = summarize_outages(spans, nov, now=at(2026, 12, 1, 3))  # the open one runs to the end of November
     assert (got.count, got.total, got.longest) == (2, timedelta(hours=3), timedelta(hours=2))
-
-
-def test_web_pdf_of_a_huge_book_is_refused_with_advice(office: Office) -> None:
-    svc = service(office, at(2027, 1, 5))
-    params = {"tu_ngay": "2026-11-01", "den_ngay": "2027-01-31"}
-    with pytest.raises(DomainError) as e:
-        svc.download("den", "pdf", params, pdf_row_limit=3)
-    assert e.value.code == "report_too_long" and "Sổ có 5 dòng" in e.value.message
-    assert svc.download("den", "pdf", params, pdf_row_limit=None).data.startswith(b"%PDF")

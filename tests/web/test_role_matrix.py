@@ -69,6 +69,7 @@ from node.domain.outgoing import Recipient
 from node.domain.scanning import ScanPart, ScanPurpose, ScanSubmission, discard
 from node.domain.signing import VerificationReport
 from node.signing.sample import DraftSpec, make_draft
+from node.store.report_jobs import SqliteReportJobs
 from node.store.users import create_user
 from node.web.passwords import Argon2Hasher
 from tests.conftest import NODE_TOML, NodeDir, run_cli
@@ -129,6 +130,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /bao-cao": office(CLERK, LEADER),
     "GET /bao-cao/{report}": office(CLERK, LEADER),
     "GET /bao-cao/{report}/tai/{fmt}": office(CLERK, LEADER),
+    "GET /bao-cao/ban-in/{job_id}": office(CLERK, LEADER),  # a long book made in the background
+    "GET /bao-cao/ban-in/{job_id}/tep": office(CLERK, LEADER),
     # -- văn bản đến ----------------------------------------------------------------------------
     "GET /van-ban-den": EVERYONE,
     "GET /van-ban-den/{id}": EVERYONE,
@@ -496,6 +499,15 @@ def _seed(root: Path, cfg: Path) -> Seeded:
             scan_id=secret_scan, text=f"Mật {SECRET_WORD}")
         secret["so-hoa"] = [str(secret_scan)]
 
+        # a register book made in the background (node/reports/jobs.py), ready to download
+        jobs = SqliteReportJobs(node.db)
+        job, _ = jobs.create(report="den", fmt="pdf", params={"tu_ngay": "2026-11-01"},
+                             title="SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", filename="so-den.pdf", rows=1,
+                             requested_by=USERNAMES[CLERK], now=T0)
+        (node.config.data_dir / "report-jobs").mkdir(exist_ok=True)
+        (node.config.data_dir / "report-jobs" / f"{job.id}.pdf").write_bytes(base)
+        jobs.start(job.id, T0)
+        jobs.finish(job.id, now=T0, pages=1, size=len(base))
         done = o.docs.incoming.get(f"in:{targets['van-ban-den', 'done']}")
         assert done is not None
         # path parameter values, by the literal segment before the parameter: the first is the
@@ -509,6 +521,7 @@ def _seed(root: Path, cfg: Path) -> Seeded:
             "so-dang-ky": ["den", "di"],
             "bao-cao": ["den", "qua-han", "gui-nhan"],
             "tai": ["csv"],
+            "ban-in": [str(job.id)],
             "nguoi-dung": [str(spare_id)],
             "don-vi": [str(unit_id)],
         }
