@@ -126,7 +126,8 @@ class SyncEngine:
                                deleted=bool(r.get("deleted"))) for r in rows if r.get("code")]
         return self.store.replace_agencies(entries)
 
-    def send_pass(self, stop: threading.Event | None = None) -> RelayResult:
+    def send_pass(self, stop: threading.Event | None = None,
+                  progress: Callable[[], None] | None = None) -> RelayResult:
         if self.monitor.online is not True:
             try:
                 self.client.probe()  # a link that comes back queues its outage report first
@@ -135,7 +136,7 @@ class SyncEngine:
                     max(1, self.store.consecutive_failures()), base=self.axis.backoff_base_seconds,
                     cap=self.axis.backoff_cap_seconds), error=str(e))
         self.queue_due_reports()
-        return self.relay.run_once(stop)
+        return self.relay.run_once(stop, progress)
 
     # -- one pass ------------------------------------------------------------------------------
     def once(self) -> PassResult:
@@ -163,10 +164,15 @@ class SyncEngine:
         return PassResult(relay, poll, 0, agencies, error)
 
     # -- background workers --------------------------------------------------------------------
+    # Each loop beats once a pass and between the packages of a pass (``progress``): a backlog is
+    # one long pass, and doctor must not call a worker dead while it drains one.
+    def _beat(self, worker: str) -> Callable[[], None]:
+        return lambda: self.heartbeat.beat(worker)
+
     def relay_loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
             self.heartbeat.beat("sync-relay")
-            result = self.send_pass(stop)
+            result = self.send_pass(stop, self._beat("sync-relay"))
             wait = result.retry_after.total_seconds() if result.retry_after else self.axis.relay_idle_seconds
             stop.wait(wait)
 
@@ -175,7 +181,7 @@ class SyncEngine:
         while not stop.is_set():
             self.heartbeat.beat("sync-inbox")
             try:
-                self.poller.run_once(stop)
+                self.poller.run_once(stop, self._beat("sync-inbox"))
                 failures = 0
                 wait = self.axis.poll_seconds
             except AxisError as e:
@@ -208,7 +214,8 @@ class SyncEngine:
     def stale_after(self) -> dict[str, timedelta]:
         """How long each worker may go without a heartbeat before it counts as dead: three of its
         longest pauses (the relay backs off up to ``backoff_cap_seconds``) plus five request
-        timeouts for the work of one pass (a relay draining a backlog beats only between passes)."""
+        timeouts for the work between two beats (a pass beats between its packages, so a backlog
+        of any size is not a hang)."""
         a = self.axis
         pauses = {"sync-relay": max(a.relay_idle_seconds, a.backoff_cap_seconds),
                   "sync-inbox": a.poll_seconds, "sync-monitor": a.probe_seconds}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import tenacity
@@ -61,7 +62,11 @@ class InboxPoller:
             wait=tenacity.wait_random_exponential(multiplier=backoff_base, max=backoff_cap),
             retry=tenacity.retry_if_exception_type(AxisUnavailableError), reraise=True)
 
-    def run_once(self, stop: threading.Event | None = None) -> PollResult:
+    def run_once(self, stop: threading.Event | None = None,
+                 progress: Callable[[], None] | None = None) -> PollResult:
+        """Take every package waiting, batch after batch. ``progress`` is called after each one: a
+        pass over a backlog (500 packages after a weekend) can outlast the worker's heartbeat limit,
+        so the loop beats between packages rather than once a pass."""
         result = PollResult()
         for kind in (PackageKind.EDOC, PackageKind.STATUS):
             skip: set[str] = set()
@@ -76,6 +81,8 @@ class InboxPoller:
                     doc_id = str(entry["docId"])
                     skip.add(doc_id)
                     self._retrying(self._take, doc_id, kind, result)
+                    if progress is not None:
+                        progress()
         return result
 
     def _take(self, doc_id: str, kind: PackageKind, result: PollResult) -> None:

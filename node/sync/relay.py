@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -49,21 +50,24 @@ class OutboxRelay:
         self.backoff_cap = backoff_cap
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    def run_once(self, stop: threading.Event | None = None) -> RelayResult:
-        """Send everything that is due, batch after batch, until the queue is empty or a failure."""
+    def run_once(self, stop: threading.Event | None = None,
+                 progress: Callable[[], None] | None = None) -> RelayResult:
+        """Send everything that is due, batch after batch, until the queue is empty or a failure.
+        ``progress`` is called after each package: draining a backlog is one long pass, and the
+        worker's heartbeat must not go stale while it works."""
         result = RelayResult()
         while stop is None or not stop.is_set():
             items = self.store.claim(self.owner, limit=self.batch_size, lease=self.lease)
             if not items:
                 break
-            if not self._send_batch(items, result, stop):
+            if not self._send_batch(items, result, stop, progress):
                 break
         if result.sent:
             self.store.note_progress()
         return result
 
     def _send_batch(self, items: list[OutboxItem], result: RelayResult,
-                    stop: threading.Event | None) -> bool:
+                    stop: threading.Event | None, progress: Callable[[], None] | None = None) -> bool:
         # Stop well before the lease runs out, so no other relay can take an item we are sending.
         deadline = time.monotonic() + self.lease.total_seconds() * 0.5
         sent: list[tuple[int, str]] = []
@@ -72,6 +76,8 @@ class OutboxRelay:
                 if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
                     self.store.release([it.id for it in items[i:]], self.owner)
                     return False
+                if progress is not None:  # before each package: the one before it is done
+                    progress()
                 try:
                     sent.append((item.id, self._deliver(item, result)))
                     result.sent += 1
