@@ -20,6 +20,7 @@ import multiprocessing
 import queue
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,11 +33,14 @@ log = logging.getLogger(__name__)
 
 KEEP = timedelta(days=1)  # a finished book stays downloadable this long
 MAX_ATTEMPTS = 2  # starts of one job (a node that dies twice in the same book gives up with a reason)
+MAX_RUN_S = 3600.0  # a book still not made after this is stopped and failed (a year takes minutes)
 IDLE_CHECK_S = 60.0  # the worker looks at the queue and expiry this often even when not woken
 INTERRUPTED = ("Máy chủ đã dừng giữa chừng khi đang tạo sổ (đã thử {n} lần). Hãy tạo lại sổ, chọn"
                " khoảng ngày ngắn hơn, hoặc dùng lệnh vanthu report register.")
 CRASHED = "Tiến trình tạo sổ dừng bất thường (mã {code}). Hãy thử lại hoặc dùng lệnh vanthu report register."
 FAILED = "Không tạo được sổ: {error}"
+TOO_LONG = ("Tạo sổ quá {minutes} phút nên đã dừng. Hãy chọn khoảng ngày ngắn hơn hoặc dùng lệnh"
+            " vanthu report register.")
 
 
 def _render_child(context: dict[str, Any], out: str, progress: Any) -> None:
@@ -66,6 +70,7 @@ class BookJobs:
     _wake: threading.Event = field(default_factory=threading.Event, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _idle: threading.Event = field(default_factory=threading.Event, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
     def path(self, job_id: int) -> Path:
@@ -79,12 +84,12 @@ class BookJobs:
         if made:
             log.info("register book job %d queued: %s %s (%d rows) by %s", job.id, report, params, rows,
                      requested_by)
-            self._idle.clear()
-            self._wake.set()
+            with self._lock:  # after the row: the worker either sees it or clears "idle" after us
+                self._idle.clear()
+                self._wake.set()
         return job
 
     def get(self, job_id: int) -> ReportJob | None:
-        self.expire()
         return self.jobs.get(job_id)
 
     def file(self, job: ReportJob) -> bytes | None:
@@ -147,11 +152,11 @@ class BookJobs:
         """Make every queued book, oldest first, until the queue is empty or the node stops."""
         self.expire()
         while not self._stop.is_set():
-            job = self.jobs.next_queued()
-            if job is None:
-                self._idle.set()
-                return
-            self._idle.clear()
+            with self._lock:
+                job = self.jobs.next_queued()
+                if job is None:
+                    self._idle.set()
+                    return
             self._run(job)
 
     def _run(self, job: ReportJob) -> None:
@@ -170,6 +175,7 @@ class BookJobs:
                            name=f"report-job-{job.id}", daemon=True)
         child.start()
         outcome: tuple[Any, ...] | None = None
+        deadline = time.monotonic() + MAX_RUN_S
         try:
             while outcome is None:
                 try:
@@ -181,6 +187,11 @@ class BookJobs:
                         self.jobs.requeue(job.id)
                         log.info("register book job %d stopped with the node: queued again", job.id)
                         return
+                    if time.monotonic() > deadline:
+                        child.terminate()
+                        child.join(10)
+                        outcome = ("timeout",)
+                        break
                     if not child.is_alive():
                         try:  # the last message may have arrived as the child exited
                             msg = messages.get(timeout=1)
@@ -204,6 +215,10 @@ class BookJobs:
             out.unlink(missing_ok=True)
             self.jobs.fail(job.id, now=now, reason=FAILED.format(error=outcome[1]))
             log.error("register book job %d failed: %s", job.id, outcome[1])
+        elif outcome[0] == "timeout":
+            out.unlink(missing_ok=True)
+            self.jobs.fail(job.id, now=now, reason=TOO_LONG.format(minutes=int(MAX_RUN_S // 60)))
+            log.error("register book job %d: still running after %d s, stopped", job.id, MAX_RUN_S)
         else:
             out.unlink(missing_ok=True)
             self.jobs.fail(job.id, now=now, reason=CRASHED.format(code=outcome[1]))

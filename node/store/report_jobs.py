@@ -138,13 +138,15 @@ class SqliteReportJobs:
 
     def expire(self, *, before: datetime) -> list[int]:
         """Ready jobs finished before ``before``: 'expired' (the caller removes their files)."""
-        def tx(db: SuDatabase) -> list[int]:
-            rows = db.execute("SELECT id, finished_at FROM report_job WHERE state = 'ready'").fetchall()
-            ids = [int(r[0]) for r in rows if r[1] and datetime.fromisoformat(r[1]) < before]
-            for i in ids:
-                db.execute("UPDATE report_job SET state = 'expired' WHERE id = ?", (i,))
-            return ids
-        return self.db.write(tx)
+        rows = self.db.query("SELECT id, finished_at FROM report_job WHERE state = 'ready'")
+        ids = [int(r[0]) for r in rows if r[1] and datetime.fromisoformat(r[1]) < before]
+        if ids:
+            def tx(db: SuDatabase) -> None:
+                for i in ids:
+                    db.execute("UPDATE report_job SET state = 'expired' WHERE id = ? AND state = 'ready'",
+                               (i,))
+            self.db.write(tx)
+        return ids
 
     def kept_ids(self) -> set[int]:
         return {int(r[0]) for r in self.db.query("SELECT id FROM report_job WHERE state = 'ready'")}
