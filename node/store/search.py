@@ -4,9 +4,11 @@ One row per indexed thing in ``search_doc`` (``kind`` + ``ref`` name it, e.g. ``
 and an external-content FTS5 table over the *folded* title and body (``node.domain.text.fold``:
 no marks, đ → d), so "van ban dien tu" finds "văn bản điện tử" and "da nang" finds "Đà Nẵng".
 The tokenizer is ``unicode61 remove_diacritics 2`` as a second line of defence for text folded
-by an older rule; prefix indexes of 1–3 letters serve the word being typed (schema: migrations
-``search_0001_index``, ``search_0002_prefix``). Document rows are kind ``in`` / ``out`` with the
-document ref (``in:42``), scans ``scan`` with the scan id, hồ sơ ``dossier`` with the file code.
+by an older rule; prefix indexes of 1–3 letters serve the word being typed, and the vocabulary
+``search_vocab`` names the longer words a longer typed word starts (schema: migrations
+``search_0001_index``, ``search_0002_prefix``, ``search_0003_vocab``). Document rows are kind
+``in`` / ``out`` with the document ref (``in:42``), scans ``scan`` with the scan id, hồ sơ
+``dossier`` with the file code.
 Any store module indexes inside its own write transaction with :func:`index_text` and removes
 with :func:`unindex`; queries go through :class:`SqliteSearchIndex`.
 """
@@ -368,7 +370,10 @@ class SqliteSearchIndex:
                     "SELECT d.id, d.title_fold, d.body_fold, z.sz FROM search_doc d"
                     " LEFT JOIN search_fts_docsize z ON z.id = d.id"
                     f" WHERE d.id IN ({', '.join('?' * len(chunk))})", chunk):
-                length = sum(_varints(size)) if size else len(title.split()) + len(body.split())
+                if not size:
+                    length = len(title.split()) + len(body.split())
+                else:  # a column under 128 words is one byte
+                    length = sum(size) if max(size) < 0x80 else sum(_varints(size))
                 norm = K1 * (1 - B + B * length / avgdl)
                 score = 0.0
                 for n, token in enumerate(tokens):
