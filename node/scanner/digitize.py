@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,15 +87,18 @@ class Digitizer:
     def __init__(self, settings: DigitizeSettings) -> None:
         self.settings = settings
 
-    def digitize(self, path: Path, workdir: Path) -> Digitized:
+    def digitize(self, path: Path, workdir: Path, *, progress: Callable[[], None] | None = None) -> Digitized:
+        """``progress`` is called after each page examined and each part OCR'd: a 200-page batch is
+        one long file, and the watcher's heartbeat must not go stale while it works."""
+        beat = progress or _nothing
         media_type = sniff(path)
         workdir.mkdir(parents=True, exist_ok=True)
         if media_type == "application/pdf":
-            return self._pdf(path, workdir)
-        return self._image(path, media_type, workdir)
+            return self._pdf(path, workdir, beat)
+        return self._image(path, media_type, workdir, beat)
 
     # -- images ------------------------------------------------------------------------------
-    def _image(self, path: Path, media_type: str, workdir: Path) -> Digitized:
+    def _image(self, path: Path, media_type: str, workdir: Path, beat: Callable[[], None]) -> Digitized:
         notes: list[ScanWarning] = []
         dpis: list[int] = []
         frames = 0
@@ -105,6 +109,7 @@ class Digitizer:
             try:
                 with Image.open(path) as img:
                     for i, frame in enumerate(ImageSequence.Iterator(img)):
+                        beat()
                         frames += 1
                         if min(frame.size) < MIN_PIXELS_PER_SIDE:
                             raise reject(RejectCode.IMAGE_TOO_SMALL,
@@ -133,7 +138,7 @@ class Digitizer:
         notes += self._dpi_notes(dpi, frames=frames, measured=len(dpis))
         pdf = workdir / "digitized.pdf"
         pdf.write_bytes(self.image_to_pdf(path, workdir))
-        return self._scanned_pdf(pdf, media_type, workdir, dpi, notes, separators, skews)
+        return self._scanned_pdf(pdf, media_type, workdir, dpi, notes, separators, skews, beat)
 
     def image_to_pdf(self, path: Path, workdir: Path) -> bytes:
         """The image (every frame of a TIFF) as PDF pages; JPEG/PNG/TIFF data embedded as is."""
@@ -172,7 +177,7 @@ class Digitizer:
         return []
 
     # -- PDFs --------------------------------------------------------------------------------
-    def _pdf(self, path: Path, workdir: Path) -> Digitized:
+    def _pdf(self, path: Path, workdir: Path, beat: Callable[[], None]) -> Digitized:
         notes: list[ScanWarning] = []
         try:
             with pikepdf.open(path) as pdf:
@@ -206,17 +211,19 @@ class Digitizer:
         if self.settings.split_batches or self.settings.ocr.deskew == "auto":
             try:
                 for i, page in enumerate(separator.pdf_page_images(path)):
+                    beat()
                     if self.settings.split_batches and separator.is_separator(page):
                         seps.append(i)
                     elif self.settings.ocr.deskew == "auto":
                         skews[i] = estimate_skew(page)
             except Exception:  # pdfium could not render: no batch split, OCR will tell
                 log.debug("page rendering failed for %s", path, exc_info=True)
-        return self._scanned_pdf(path, "application/pdf", workdir, dpi, notes, seps, skews)
+        return self._scanned_pdf(path, "application/pdf", workdir, dpi, notes, seps, skews, beat)
 
     def _scanned_pdf(self, pdf: Path, media_type: str, workdir: Path, dpi: int | None,
                      notes: list[ScanWarning], separators: list[int],
-                     skews: dict[int, float] | None = None) -> Digitized:
+                     skews: dict[int, float] | None = None,
+                     beat: Callable[[], None] | None = None) -> Digitized:
         """OCR a PDF without text (whole, or per document between separator sheets)."""
         with pikepdf.open(pdf) as doc:
             count = len(doc.pages)
@@ -230,6 +237,7 @@ class Digitizer:
             out, sidecar = workdir / f"part-{index}.pdfa.pdf", workdir / f"part-{index}.txt"
             worst = max((abs(skews.get(i, 0.0)) for i in pages), default=0.0) if skews else 0.0
             deskewed = self.settings.ocr.wants_deskew(worst)
+            (beat or _nothing)()
             text = ocr_to_pdfa(src, out, sidecar, self.settings.ocr, skew=worst)
             part_notes = list(notes)
             if not _has_text(text, 1):
@@ -241,6 +249,10 @@ class Digitizer:
                                   signed=False, dpi=dpi,
                                   warnings=tuple(part_notes)))
         return Digitized(media_type, tuple(parts), ())
+
+
+def _nothing() -> None:
+    pass
 
 
 def notes_has(notes: list[ScanWarning], code: WarningCode) -> bool:

@@ -42,5 +42,6 @@ def build_watcher(section: ScannerSection, *, store: ScanStore, clock: Clock, wo
 
 def watcher_stale_after(section: ScannerSection) -> timedelta:
     """How long the watcher may go without a heartbeat before it counts as dead: it beats every
-    round and after each file, and one file can take its OCR (``ocr_timeout_seconds``) and a retry."""
+    round, after each file and within a file between its pages and the parts it OCRs, and one OCR
+    run takes at most ``ocr_timeout_seconds``."""
     return timedelta(seconds=2 * section.ocr_timeout_seconds + 60)

@@ -314,7 +314,9 @@ class HotFolderWatcher:
                 return
             work = self.work_dir / f"job-{uuid.uuid4().hex[:12]}"
             try:
-                result = self.digitizer.digitize(job.path, work)
+                # a long file (200 pages, several documents to OCR) beats between its pages and parts
+                result = self.digitizer.digitize(job.path, work,
+                                                 progress=lambda: self.heartbeat.beat(SCANNER_WORKER))
                 submission = ScanSubmission(
                     original=job.path, original_sha256=sha, media_type=result.media_type,
                     file_name=job.name, folder=str(job.folder.path), purpose=job.folder.purpose,
