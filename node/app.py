@@ -27,7 +27,7 @@ from node.domain.health import Check, Heartbeat, NoHeartbeat
 from node.domain.office import Office
 from node.errors import NodeError
 from node.office.dossier_export import bundle_pdf
-from node.office.intake import Intake
+from node.office.intake import INTAKE_WORKER, Intake, intake_stale_after
 from node.office.wiring import build_office, verifier
 from node.reports.schedule import run_periodically
 from node.reports.wiring import build_reports
@@ -105,10 +105,14 @@ class Node:
         self.registers = SqliteRegisters(self.db)
         self.office, self.docs = build_office(self.config, self.clock, self.db, self.blobs)
 
-    def intake(self) -> Intake:
-        """Turns stored packages into văn bản đến and delivery updates (node/office/intake.py)."""
+    def intake(self, heartbeat: FileHeartbeat | None = None) -> Intake:
+        """Turns stored packages into văn bản đến and delivery updates (node/office/intake.py); with
+        ``heartbeat``, its loop beats there (``vanthu doctor`` checks it with the sync workers)."""
+        if heartbeat is not None:
+            every = self.config.axis.relay_idle_seconds
+            heartbeat.start(INTAKE_WORKER, stale_after=intake_stale_after(every))
         return Intake(self.db, self.blobs, self.docs, self.office, self.clock,
-                      verify=verifier(self.config, self.clock))
+                      verify=verifier(self.config, self.clock), heartbeat=heartbeat)
 
     def close(self) -> None:
         self.office.close()
@@ -233,7 +237,7 @@ def create_app(config: Config, *, clock: Clock | None = None, debug: bool = Fals
         heartbeat = node_heartbeat(node)
         sync = start_sync_workers(node, heartbeat)
         scanner = await asyncio.to_thread(start_scanner, node, heartbeat)
-        stop_intake = node.intake().start(every=config.axis.relay_idle_seconds)
+        stop_intake = node.intake(heartbeat).start(every=config.axis.relay_idle_seconds)
         await asyncio.to_thread(reports.jobs.start)  # register books made in the background
         try:
             yield

@@ -23,6 +23,7 @@ from node.domain.clock import VN_TZ
 from node.domain.exchange import ExchangeStatus
 from node.domain.health import Check, Level, free_disk_check, worst
 from node.errors import AxisAuthError, AxisError, NodeError
+from node.office.intake import INTAKE_WORKER
 from node.scanner.watcher import SCANNER_WORKER
 from node.signing.probe import probe_token
 from node.signing.token import TokenSpec, read_pin_file
@@ -429,7 +430,8 @@ def queue_check(config: Config, status: ExchangeStatus, now: datetime) -> Check:
 
 
 WORKER_NAMES = {"sync-relay": "gửi gói tin", "sync-inbox": "nhận gói tin",
-                "sync-monitor": "theo dõi kết nối", SCANNER_WORKER: "theo dõi máy quét"}
+                "sync-monitor": "theo dõi kết nối", INTAKE_WORKER: "vào sổ gói tin đã nhận",
+                SCANNER_WORKER: "theo dõi máy quét"}
 
 
 def _vn_time(value: datetime) -> str:
@@ -440,7 +442,8 @@ def workers_check(config: Config, beats: dict[str, WorkerBeat], now: datetime) -
     """Whether the background workers of the running node are alive, from the heartbeat each writes
     to ``<data_dir>/run/`` every pass (``vanthu serve``, or ``vanthu sync run`` / ``scanner run``).
 
-    Expected: the three sync workers when ``axis.url`` is set, the scanner watcher when
+    Expected: the three sync workers and the intake (packages → văn bản đến, which runs beside
+    them in ``serve`` and ``sync run``) when ``axis.url`` is set, the scanner watcher when
     ``scanner.folders`` are. A worker is alive when its last beat is younger than the
     ``stale_after`` it wrote itself (three of its longest pauses plus the work of one pass).
 
@@ -452,7 +455,7 @@ def workers_check(config: Config, beats: dict[str, WorkerBeat], now: datetime) -
       worker hangs), or that is missing while others run (it failed to start): red;
     - all alive but one crashed and was restarted since the start: yellow with its last error.
     """
-    expected = [*(SYNC_WORKERS if config.axis.url else ()),
+    expected = [*((*SYNC_WORKERS, INTAKE_WORKER) if config.axis.url else ()),
                 *((SCANNER_WORKER,) if config.scanner.folders else ())]
     if not expected:
         return Check("workers", Level.GREEN,

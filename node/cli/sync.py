@@ -125,7 +125,7 @@ def sync_run(state: CliState) -> None:
     engine, supervisor = sync_supervisor(node, heartbeat)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stop_event.set())
     supervisor.start()
-    stop_intake = node.intake().start(every=node.config.axis.relay_idle_seconds)
+    stop_intake = node.intake(heartbeat).start(every=node.config.axis.relay_idle_seconds)
     try:
         while not supervisor.stop_event.wait(1.0):
             pass

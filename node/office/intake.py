@@ -23,10 +23,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from node.domain import incoming, meetings
 from node.domain.clock import Clock
 from node.domain.documents import BusinessDocType, InvalidInput, Organ, StatusCode
+from node.domain.health import Heartbeat, NoHeartbeat
 from node.domain.incoming import IncomingDocument
 from node.domain.office import Office
 from node.domain.outgoing import record_sent
@@ -42,6 +44,14 @@ from node.sync.packages import incoming_metadata
 
 log = logging.getLogger(__name__)
 BATCH = 50
+INTAKE_WORKER = "office-intake"  # its heartbeat file: `vanthu doctor` tells whether intake runs
+
+
+def intake_stale_after(every: float) -> timedelta:
+    """How long the intake worker may go without a heartbeat before it counts as dead: three of its
+    pauses plus five minutes for one package (files stored, every PDF's signatures checked). It
+    beats between packages, so a backlog of any size is not a hang."""
+    return timedelta(seconds=3 * every + 300)
 
 
 @dataclass
@@ -56,7 +66,9 @@ class IntakeResult:
 
 class Intake:
     def __init__(self, db: Database, blobs: BlobStore, docs: SqliteDocuments, office: Office, clock: Clock, *,
-                 verify: Callable[[bytes], VerificationReport], limits: Limits | None = None) -> None:
+                 verify: Callable[[bytes], VerificationReport], limits: Limits | None = None,
+                 heartbeat: Heartbeat | None = None) -> None:
+        self.heartbeat: Heartbeat = heartbeat or NoHeartbeat()
         self.db = db
         self.blobs = blobs
         self.docs = docs
@@ -65,12 +77,16 @@ class Intake:
         self.verify = verify
         self.limits = limits or Limits()
 
-    def run_once(self) -> IntakeResult:
+    def run_once(self, progress: Callable[[], None] | None = None) -> IntakeResult:
+        """Take in every pending package; ``progress`` is called after each one (500 packages after
+        a weekend are one long pass: the worker beats between them)."""
         result = IntakeResult()
         while True:
             rows = self.db.query("SELECT id, kind, blob_sha256, sender_code FROM axis_inbox"
                                  " WHERE intake_state = 'pending' ORDER BY id LIMIT ?", (BATCH,))
             for row in rows:
+                if progress is not None:
+                    progress()
                 try:
                     self._take(row["id"], row["blob_sha256"], result)
                 except HANDLED as e:
@@ -94,11 +110,16 @@ class Intake:
         self.docs.outgoing.apply(ref, lambda d: record_sent(d, organ_id, at=now), actor="sync", at=now)
 
     def loop(self, stop: threading.Event, *, every: float = 2.0) -> None:
+        def beat() -> None:
+            self.heartbeat.beat(INTAKE_WORKER)
+
         while not stop.is_set():
+            beat()
             try:
-                self.run_once()
-            except Exception:  # a bug in one pass must not stop the office taking documents in
+                self.run_once(beat)
+            except Exception as e:  # a bug in one pass must not stop the office taking documents in
                 log.exception("intake pass failed")
+                self.heartbeat.crashed(INTAKE_WORKER, f"{type(e).__name__}: {e}")
             stop.wait(every)
 
     def start(self, *, every: float = 2.0) -> Callable[[], None]:

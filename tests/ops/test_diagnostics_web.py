@@ -79,7 +79,7 @@ def test_healthz_503_when_token_absent_and_diagnostics_page(
         assert bundle["config"]["axis"]["secret_file"] == "<đã ẩn>"
         workers = next(c for c in bundle["checks"] if c["name"] == "workers")
         assert workers["level"] == "green" and set(workers["data"]["alive"]) == {
-            "sync-relay", "sync-inbox", "sync-monitor"}
+            "sync-relay", "sync-inbox", "sync-monitor", "office-intake"}
         for secret in (AXIS_SECRET, softhsm_token.user_pin, str(root / "axis.secret"),
                        str(softhsm_token.pin_file), admin_password(node)):
             assert secret not in body, secret

@@ -1,7 +1,8 @@
-"""A worker busy with one very long pass is not "dead": the sync workers beat between the packages of
-a pass, so `vanthu doctor` / /healthz keep calling them alive while they drain a backlog that takes
-longer than their staleness limit. The axis is an httpx transport (the client's port) whose every
-request advances an injected clock — no sleeps; the heartbeat is the real file one."""
+"""A worker busy with one very long pass is not "dead": the sync workers and the intake beat between
+the packages of a pass, so `vanthu doctor` (and the diagnostics page) keep calling them alive while
+they drain a backlog that takes longer than their staleness limit. The axis is an httpx transport
+(the client's port) whose every request advances an injected clock, the intake's signature check
+likewise — no sleeps; the heartbeat is the real file one."""
 
 from __future__ import annotations
 
@@ -15,14 +16,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from node.config import AxisSection, NodeSection
+from node.app import open_node
+from node.cli.core import init_node
+from node.config import AxisSection, NodeSection, config_from_dict
 from node.domain.clock import FixedClock
-from node.domain.exchange import OutgoingPackage, PackageKind
+from node.domain.exchange import IncomingPackage, OutgoingPackage, PackageKind
+from node.domain.signing import VerificationReport
+from node.office.intake import INTAKE_WORKER, intake_stale_after
+from node.office.wiring import verifier
 from node.store.blobs import BlobStore
 from node.store.db import Database
 from node.store.exchange import SqliteExchangeStore
-from node.store.heartbeat import FileHeartbeat, read_heartbeats
+from node.store.heartbeat import FileHeartbeat, heartbeat_dir, read_heartbeats
 from node.sync.engine import SyncEngine
+from tests.support.exchange import A, B, edoc, node_config
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 AXIS = AxisSection(url="http://truc.test", poll_seconds=60, request_timeout_seconds=30,
@@ -121,3 +128,41 @@ def test_draining_a_long_outbox_keeps_the_relay_alive(db: Database, blobs: BlobS
     assert axis.taken == 100 and store.queue_status().queued == 0
     assert clock.now() - NOW > 2 * limit
     assert axis.worst <= timedelta(seconds=30)
+
+
+def test_taking_in_a_backlog_keeps_the_intake_worker_alive(tmp_path: Path) -> None:
+    """The intake (stored packages → văn bản đến: files stored, every PDF's signatures checked) beats
+    between packages too; its signature check is the port that takes the clock's time here."""
+    config = config_from_dict(node_config(tmp_path, *A, "http://truc.test", tmp_path / "s"))
+    init_node(config, staff=(), credentials_file=None)
+    clock, stop, run_dir = FixedClock(NOW), threading.Event(), heartbeat_dir(config.data_dir)
+    node = open_node(config, clock=clock)
+    try:
+        for n in range(1, 61):  # one morning's backlog from the sender
+            package, data = edoc(B, A, n)
+            node.exchange.save_incoming(IncomingPackage(
+                axis_doc_id=f"d{n}", kind=PackageKind.EDOC, sender_code=B[0], document_id=package.document_id,
+                subject=package.subject), data, None)
+        heartbeat = FileHeartbeat(run_dir, clock, min_interval=0)
+        intake = node.intake(heartbeat)
+        limit = intake_stale_after(config.axis.relay_idle_seconds)
+        real = verifier(config, clock)
+        checked: list[timedelta] = []
+
+        def slow_verify(pdf: bytes) -> VerificationReport:  # a big signed PDF: 30 s of the clock each
+            clock.advance(timedelta(seconds=30))
+            beat = read_heartbeats(run_dir)[INTAKE_WORKER]
+            age = clock.now() - beat.beat_at
+            assert beat.stale_after == limit and age <= limit, f"intake: last beat {age} ago, limit {limit}"
+            checked.append(age)
+            if len(checked) == 60:
+                stop.set()  # the last one: the loop ends after this pass
+            return real(pdf)
+
+        intake.verify = slow_verify
+        intake.loop(stop, every=config.axis.relay_idle_seconds)
+        taken = node.db.query_one("SELECT count(*) FROM axis_inbox WHERE intake_state = 'done'")
+        assert taken is not None and taken[0] == 60
+        assert clock.now() - NOW > 5 * limit and max(checked) <= timedelta(seconds=30)
+    finally:
+        node.close()

@@ -65,12 +65,13 @@ def test_serve_workers_beat_green_then_stale_red_and_stopped_yellow(tmp_path: Pa
     started = datetime.now(UTC)
     with ServerProcess([*VANTHU, "--config", str(config_path), "serve", "--port", str(port)], port=port,
                        log_path=tmp_path / "serve.log", cwd=ROOT):
-        wait_for_beats(run_dir, {"sync-relay", "sync-inbox", "sync-monitor", "scanner"}, started)
+        workers_of_serve = {"sync-relay", "sync-inbox", "sync-monitor", "office-intake", "scanner"}
+        wait_for_beats(run_dir, workers_of_serve, started)
         doctor = run_cli("--config", str(config_path), "doctor", "--json")
         workers = next(c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "workers")
         assert workers["level"] == "green", workers
         assert "đang chạy" in workers["message"] and "gửi gói tin" in workers["message"]
-        assert set(workers["data"]["alive"]) == {"sync-relay", "sync-inbox", "sync-monitor", "scanner"}
+        assert set(workers["data"]["alive"]) == workers_of_serve
 
         # The same heartbeats seen a while later (the process hung or died): red, naming the worker.
         beats = read_heartbeats(run_dir)
@@ -92,7 +93,7 @@ def beat(name: str, at: datetime, **kw: object) -> WorkerBeat:
 def test_workers_check_rules(tmp_path: Path) -> None:
     cfg = node_config(tmp_path, *A, "http://127.0.0.1:9", tmp_path / "s", **FAST)
     config = config_from_dict(cfg)
-    sync = {n: beat(n, NOW) for n in ("sync-relay", "sync-inbox", "sync-monitor")}
+    sync = {n: beat(n, NOW) for n in ("sync-relay", "sync-inbox", "sync-monitor", "office-intake")}
     assert diagnostics.workers_check(config, sync, NOW + timedelta(minutes=1)).level is Level.GREEN
     # One worker missing while the others run (it failed to start): red.
     partial = {k: v for k, v in sync.items() if k != "sync-inbox"}
@@ -142,7 +143,7 @@ def test_a_crashed_sync_worker_shows_yellow_with_its_error(tmp_path: Path) -> No
             raise RuntimeError("hỏng")
         stop.wait()
 
-    for name in ("sync-relay", "sync-inbox", "sync-monitor"):
+    for name in ("sync-relay", "sync-inbox", "sync-monitor", "office-intake"):
         hb.start(name, stale_after=timedelta(minutes=5))
     supervisor = Supervisor({"sync-relay": flaky}, backoff_cap=0.05, heartbeat=hb)
     supervisor.start()
