@@ -19,6 +19,7 @@ from typing import Any
 from node.domain.accounts import Role
 from node.domain.documents import Actor
 from node.domain.listing import (
+    OPEN_INCOMING,
     WORKING_INCOMING,
     DashboardCounts,
     IncomingRow,
@@ -31,7 +32,7 @@ from node.domain.reports import NO_UNIT
 from node.store.attribution import VN_DAY, author_unit, lead_unit
 from node.store.db import Database
 from node.store.issuers import issuer_names
-from node.store.search import match_expression, visible_sql
+from node.store.search import SqliteSearchIndex, visible_sql
 
 __all__ = [
     "DashboardCounts", "IncomingRow", "ListFilters", "OutgoingRow", "SqliteLists", "WorkItem",
@@ -45,6 +46,7 @@ _OUT_NAMES = tuple(f.name for f in fields(OutgoingRow))
 _IN_COLUMNS = ", ".join(f"x.{n}" for n in _IN_NAMES)
 _OUT_COLUMNS = ", ".join(f"x.{n}" for n in _OUT_NAMES)
 _WORKING_SQL = "(" + ", ".join(f"'{s}'" for s in WORKING_INCOMING) + ")"
+_OPEN_SQL = "(" + ", ".join(f"'{s}'" for s in OPEN_INCOMING) + ")"
 
 
 def _marks(n: int) -> str:
@@ -102,7 +104,7 @@ def _where(db: Database, f: ListFilters, *, kind: str) -> tuple[str, str, list[A
     col = day_column(kind, f)
     clauses: list[str] = []
     params: list[Any] = []
-    expr = match_expression(f.query) if f.query else None
+    expr = SqliteSearchIndex(db).match(f.query) if f.query else None
     if expr is not None:
         source = (f"search_fts CROSS JOIN search_doc d ON d.id = search_fts.rowid"
                   f" CROSS JOIN {table} x ON x.ref = d.ref")
@@ -116,7 +118,11 @@ def _where(db: Database, f: ListFilters, *, kind: str) -> tuple[str, str, list[A
     if col != _DAY_COLUMNS[(kind, "")]:
         clauses.append(f"x.{col} IS NOT NULL")
     states = f.states or ((f.state,) if f.state else ())
-    if states:
+    if kind == "in" and set(states) == set(OPEN_INCOMING):
+        # written as the partial index doc_in_open_due is (literal, same order): the overdue figure
+        # walks the few open documents, not every deadline of ten years (0.8 s at a million)
+        clauses.append(f"x.state IN {_OPEN_SQL}")
+    elif states:
         clauses.append(f"x.state IN ({_marks(len(states))})")
         params.extend(states)
     if f.recall_pending and kind == "in":

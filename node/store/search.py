@@ -425,14 +425,23 @@ class SqliteSearchIndex:
         return out
 
     # -- the port --------------------------------------------------------------------------------
-    def _plan(self, query: str, kinds: tuple[str, ...], f: SearchFilters
-              ) -> tuple[list[tuple[int, float]], list[str], list[Any], list[str]] | None:
-        """Hits found word by word (small filtered sets) + the FTS selects still to run."""
+    def match(self, query: str) -> str | None:
+        """The FTS5 MATCH text of what a person typed (every word, folded; the last one as a prefix,
+        named word by word when few words start it — :meth:`_last_phrase`); None for no word.
+        The lists of văn bản đến / đi use it too (node.store.lists)."""
         tokens = query_tokens(query)
         if not tokens:
             return None
         *whole, last = tokens
-        expr = " ".join([*(_quoted(t) for t in whole), self._last_phrase(last)[0]])
+        return " ".join([*(_quoted(t) for t in whole), self._last_phrase(last)[0]])
+
+    def _plan(self, query: str, kinds: tuple[str, ...], f: SearchFilters
+              ) -> tuple[list[tuple[int, float]], list[str], list[Any], list[str]] | None:
+        """Hits found word by word (small filtered sets) + the FTS selects still to run."""
+        expr = self.match(query)
+        if expr is None:
+            return None
+        tokens = query_tokens(query)
         words = exact_words(query) if f.exact else []
         kinds = kinds or f.kinds
         if not f.on_documents:
