@@ -99,7 +99,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
 TONES = {"due_soon": "warn", "overdue": "error", "recall_requests": "warn"}
 
 
-def figures(c: DashboardCounts, user: User) -> list[Figure]:
+def figures(c: DashboardCounts) -> list[Figure]:
     """The dashboard counts in the order of the office's day, each linked to its list."""
     return [Figure(key, label, getattr(c, key), url, TONES.get(key, "") if getattr(c, key) else "")
             for key, label, url in FIGURES]
@@ -141,7 +141,7 @@ def _dashboard(request: Request[Any, Any, Any], user: User) -> dict[str, Any]:
     if ctx.lists is not None:
         counts = ctx.lists.dashboard_counts(today, soon_until=due_soon_until(cal, today),
                                             reader=actor_of(request))
-        context["figures"] = figures(counts, user)
+        context["figures"] = figures(counts)
         work = []
         for item in ctx.lists.my_work(user.username, user.unit_id, limit=20):
             due = date.fromisoformat(item.due_date[:10]) if item.due_date else None
