@@ -53,7 +53,7 @@ MAX_BOOK_DAYS = 400  # a register book covers at most about a year per print
 # WeasyPrint lays out a table at ~8 ms a row on the 2-core box: a book up to this many rows is
 # printed within the web request (about 2 s); a longer one is made in the background
 # (node/reports/jobs.py) and laid out in parts (node/reports/book.py), as the CLI does.
-INLINE_PDF_ROWS = CHUNK_ROWS
+INLINE_PDF_ROWS = 300
 
 
 class ReportRequestError(DomainError):
@@ -146,7 +146,8 @@ class ReportService:
                 "table": table, "start": start, "end": end, "register_code": code or "",
                 "registers": self.queries.registers(kind),
                 "year_label": "Năm " + "–".join(str(y) for y in years),
-                "range_label": f"Từ ngày {vn(start)} đến ngày {vn(end)}", "orientation": "landscape"}
+                "range_label": f"Từ ngày {vn(start)} đến ngày {vn(end)}", "orientation": "landscape",
+                "inline_pdf_rows": self.inline_pdf_rows if self.jobs is not None else None}
 
     def overdue(self) -> dict[str, Any]:
         report = overdue_report(self.queries.deadline_items(), self.calendar(), now=self.clock.now())

@@ -110,6 +110,8 @@ def test_a_long_book_is_made_in_the_background(node: tuple[NodeDir, str], tmp_pa
     nd, password = node
     for client in _client(nd):
         log_in(client, "vanthu", password)
+        screen = client.get("/bao-cao/den?tu_ngay=2026-11-01&den_ngay=2026-11-30").text
+        assert "sổ 3 dòng: tệp PDF được tạo trong nền" in screen
         asked = client.get(BOOK, follow_redirects=False)
         assert asked.status_code == 303
         page_url = asked.headers["location"]
