@@ -1,3 +1,4 @@
 from node.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned child (a register book job) imports the main module
+    main()
