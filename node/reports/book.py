@@ -61,6 +61,14 @@ def write_book_pdf(context: dict[str, Any], out: Path, *, chunk_rows: int = CHUN
 
     rows = book_rows(context)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if rows <= chunk_rows:  # one part: one document numbers its own pages
+        doc = HTML(string=render_print("reports/_register.html", context)).render()
+        target = out.with_name(out.name + ".tmp")
+        doc.write_pdf(target)
+        target.replace(out)
+        if progress is not None:
+            progress(rows, rows)
+        return len(doc.pages)
     with tempfile.TemporaryDirectory(prefix=".book-", dir=out.parent) as tmp:
         parts: list[Path] = []
         start, pages = 0, 0
