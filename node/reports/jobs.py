@@ -21,9 +21,8 @@ import queue
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,29 +42,41 @@ TOO_LONG = ("Tạo sổ quá {minutes} phút nên đã dừng. Hãy chọn kho�
             " vanthu report register.")
 
 
-def _render_child(context: dict[str, Any], out: str, progress: Any) -> None:
-    """In the child process: lay the book out and write it; report ("progress", done) / ("done",
-    pages, size) / ("error", text) on ``progress``."""
+def _render_child(source: dict[str, str], report: str, params: dict[str, str], now: str, out: str,
+                  progress: Any) -> None:
+    """In the child process: read the book from the database (the rows decoded here, not in the web
+    process), lay it out and write it; report ("rows", n) / ("progress", done) / ("done", pages,
+    size) / ("error", text) on ``progress``."""
+    from node.domain.clock import FixedClock
     from node.reports.book import write_book_pdf
-    from node.reports.service import print_helpers
+    from node.reports.service import ReportService
+    from node.store.db import Database
 
     try:
+        db = Database(Path(source["db_path"])).open(migrate=False)
+        try:
+            service = ReportService(db, FixedClock(datetime.fromisoformat(now)), source["agency_name"],
+                                    source["agency_code"], source["supervising_name"])
+            context = service.context(report, params)  # the book as it is now
+        finally:
+            db.close()
+        progress.put(("rows", len(context["table"].rows)))
         path = Path(out)
-        pages = write_book_pdf({**context, **print_helpers()}, path,
-                               progress=lambda done, _rows: progress.put(("progress", done)))
+        pages = write_book_pdf(context, path, progress=lambda done, _rows: progress.put(("progress", done)))
         progress.put(("done", pages, path.stat().st_size))
     except Exception as e:
-        progress.put(("error", f"{type(e).__name__}: {e}"))
+        progress.put(("error", getattr(e, "message", None) or f"{type(e).__name__}: {e}"))
 
 
 @dataclass
 class BookJobs:
-    """``contexts(report, params)`` gives the context of a book (``ReportService.context``)."""
+    """``source``: what the child needs to read the book itself (``db_path``, ``agency_name``,
+    ``agency_code``, ``supervising_name`` of the ``ReportService``)."""
 
     jobs: SqliteReportJobs
     directory: Path
     clock: Any
-    contexts: Callable[[str, dict[str, str]], dict[str, Any]]
+    source: dict[str, str]
     keep: timedelta = KEEP
     _wake: threading.Event = field(default_factory=threading.Event, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
@@ -160,18 +171,14 @@ class BookJobs:
             self._run(job)
 
     def _run(self, job: ReportJob) -> None:
-        if not self.jobs.start(job.id, self.clock.now()):
+        now = self.clock.now()
+        if not self.jobs.start(job.id, now):
             return
-        try:
-            context = self.contexts(job.report, job.params)  # the book as it is now
-        except Exception as e:
-            self.jobs.fail(job.id, now=self.clock.now(), reason=FAILED.format(error=getattr(e, "message", e)))
-            return
-        picklable = {k: v for k, v in context.items() if not callable(v)}
         mp = multiprocessing.get_context("spawn")
         messages = mp.Queue()
         out = self.path(job.id)
-        child = mp.Process(target=_render_child, args=(picklable, str(out), messages),
+        child = mp.Process(target=_render_child, args=(self.source, job.report, job.params, now.isoformat(),
+                                                       str(out), messages),
                            name=f"report-job-{job.id}", daemon=True)
         child.start()
         outcome: tuple[Any, ...] | None = None
@@ -202,6 +209,8 @@ class BookJobs:
                         continue
                 if msg[0] == "progress":
                     self.jobs.progress(job.id, int(msg[1]))
+                elif msg[0] == "rows":
+                    self.jobs.progress(job.id, 0, rows=int(msg[1]))
                 else:
                     outcome = msg
             child.join(30)

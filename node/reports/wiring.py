@@ -24,5 +24,7 @@ def build_reports(config: Config, db: Database, blobs: BlobStore, clock: Clock,
                                 supervising=Organ(n.supervising_agency_code, n.supervising_agency_name))
     service.reminder_source = scheduler.reminders
     # long books as PDF in the background; the web app starts the worker (node.app), the CLI does not
-    service.jobs = BookJobs(SqliteReportJobs(db), config.data_dir / "report-jobs", clock, service.context)
+    service.jobs = BookJobs(SqliteReportJobs(db), config.data_dir / "report-jobs", clock, {
+        "db_path": str(db.path), "agency_name": n.agency_name, "agency_code": n.agency_code,
+        "supervising_name": n.supervising_agency_name})
     return service, scheduler

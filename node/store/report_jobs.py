@@ -101,9 +101,12 @@ class SqliteReportJobs:
             return cur.rowcount == 1
         return self.db.write(tx)
 
-    def progress(self, job_id: int, rows_done: int) -> None:
+    def progress(self, job_id: int, rows_done: int, *, rows: int | None = None) -> None:
+        """How far a running job got; ``rows``: the book as read when the job started."""
         self.db.write(lambda db: db.execute(
-            "UPDATE report_job SET rows_done = ? WHERE id = ? AND state = 'running'", (rows_done, job_id)))
+            "UPDATE report_job SET rows_done = ?, rows = coalesce(?, rows)"
+            " WHERE id = ? AND state = 'running'",
+            (rows_done, rows, job_id)))
 
     def finish(self, job_id: int, *, now: datetime, pages: int, size: int) -> None:
         self.db.write(lambda db: db.execute(

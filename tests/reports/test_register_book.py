@@ -158,6 +158,7 @@ def test_jobs_a_stopped_node_left_running_are_recovered(node: tuple[NodeDir, str
             return made.id
 
         again, dead = job("2026-11-02", 1), job("2026-11-03", 2)
+        wrong = job("2026-12-01", 0)  # queued, but ends before it starts: the child says why
         old = job("2026-11-04", 0)
         jobs.start(old, now - timedelta(days=3))
         jobs.finish(old, now=now - timedelta(days=2), pages=1, size=10)
@@ -174,6 +175,8 @@ def test_jobs_a_stopped_node_left_running_are_recovered(node: tuple[NodeDir, str
         assert client.get(f"/bao-cao/ban-in/{again}/tep").content.startswith(b"%PDF")
         failed = client.get(f"/bao-cao/ban-in/{dead}").text  # interrupted twice: failed, with the reason
         assert 'data-state="failed"' in failed and "Máy chủ đã dừng giữa chừng khi đang tạo sổ" in failed
+        refused = client.get(f"/bao-cao/ban-in/{wrong}").text
+        assert 'data-state="failed"' in refused and "Ngày kết thúc trước ngày bắt đầu." in refused
         expired = client.get(f"/bao-cao/ban-in/{old}").text  # kept a day, then removed
         assert 'data-state="expired"' in expired and "đã được xoá" in expired
         assert client.get(f"/bao-cao/ban-in/{old}/tep").status_code == 404
