@@ -117,12 +117,7 @@ class ReportService:
 
     def register_book(self, book: str, start: date, end: date,
                       register_code: str | None = None) -> dict[str, Any]:
-        if book not in BOOKS:
-            raise ReportRequestError(f"Không có sổ “{book}”.")
-        if end < start:
-            raise ReportRequestError("Ngày kết thúc trước ngày bắt đầu.")
-        if (end - start).days > MAX_BOOK_DAYS:
-            raise ReportRequestError("Mỗi lần in sổ tối đa một năm; hãy chọn khoảng ngày ngắn hơn.")
+        _check_book(book, start, end)
         code = register_code or None
         table: ReportTable
         if book == "di":
@@ -210,14 +205,19 @@ class ReportService:
     def fetch(self, report: str, fmt: str, params: dict[str, str], *,
               requested_by: str) -> ReportFile | ReportJob:
         """The file, or — a register book longer than ``inline_pdf_rows`` as PDF, when background
-        jobs are wired — the job making it (a new one, or the one already making the same book)."""
-        context = self.context(report, params)
-        rows = len(context["table"].rows) if context["report"] == "register" else 0
-        if fmt == "pdf" and self.jobs is not None and rows > self.inline_pdf_rows:
-            return self.jobs.submit(  # type: ignore[no-any-return]
-                report=report, fmt=fmt, params={k: v for k, v in params.items() if v}, title=context["title"],
-                filename=f"{_filename(context)}.pdf", rows=rows, requested_by=requested_by)
-        return self.file(context, fmt)
+        jobs are wired — the job making it (a new one, or the one already making the same book).
+        The rows are counted, not read, to choose: the job's child reads them."""
+        if fmt == "pdf" and report in BOOKS and self.jobs is not None:
+            start, end = _dates(params)
+            _check_book(report, start, end)
+            code = params.get("so") or None
+            rows = self.queries.book_size(report, start=start, end=end, register_code=code)
+            if rows > self.inline_pdf_rows:
+                name = _filename({"report": "register", "book": report, "start": start, "end": end})
+                return self.jobs.submit(  # type: ignore[no-any-return]
+                    report=report, fmt=fmt, params={k: v for k, v in params.items() if v},
+                    title=BOOK_TITLES[report], filename=f"{name}.pdf", rows=rows, requested_by=requested_by)
+        return self.file(self.context(report, params), fmt)
 
     def job(self, job_id: int) -> ReportJob | None:
         return self.jobs.get(job_id) if self.jobs is not None else None  # type: ignore[no-any-return]
@@ -239,6 +239,15 @@ class ReportService:
             key = params.get("ky") or _last_month(vn_date(self.clock.now()))
             return self.exchange(ReportPeriod.parse(key))
         raise ReportRequestError(f"Không có báo cáo “{report}”.")
+
+
+def _check_book(book: str, start: date, end: date) -> None:
+    if book not in BOOKS:
+        raise ReportRequestError(f"Không có sổ “{book}”.")
+    if end < start:
+        raise ReportRequestError("Ngày kết thúc trước ngày bắt đầu.")
+    if (end - start).days > MAX_BOOK_DAYS:
+        raise ReportRequestError("Mỗi lần in sổ tối đa một năm; hãy chọn khoảng ngày ngắn hơn.")
 
 
 def _last_month(today: date) -> str:

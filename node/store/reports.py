@@ -77,6 +77,23 @@ class SqliteReports:
         rows = self.db.query(sql + " ORDER BY number_year, id", tuple(params))
         return [decode(OutgoingDocument, r[0]) for r in rows]
 
+    def book_size(self, book: str, *, start: date, end: date, register_code: str | None = None) -> int:
+        """At least the rows of a register book (``incoming`` / ``outgoing`` counted, not decoded;
+        the văn bản đến range one day wider on each side): enough to choose how to print it."""
+        if book == "di":
+            sql = ("SELECT count(*) FROM doc_out WHERE number_year IS NOT NULL AND issued_date >= ?"
+                   " AND issued_date <= ?")
+            params: list[object] = [start.isoformat(), end.isoformat()]
+        else:
+            sql = ("SELECT count(*) FROM doc_in WHERE arrival_number IS NOT NULL AND arrival_date >= ?"
+                   " AND arrival_date < ?")
+            params = list(_coarse(start, end))
+        if register_code:
+            sql += " AND register_code = ?"
+            params.append(register_code)
+        row = self.db.query_one(sql, tuple(params))
+        return int(row[0]) if row is not None else 0
+
     def registers(self, kind: str) -> list[tuple[str, str]]:
         """(code, name) of the registers of a kind ('den' / 'di')."""
         return [(r[0], r[1]) for r in self.db.query(
