@@ -162,8 +162,8 @@ def _job(request: Request[Any, Any, Any], job_id: int) -> ReportJobLike:
 
 @get("/bao-cao/ban-in/{job_id:int}", name="report-job", guards=READERS, sync_to_thread=True)
 def report_job(request: Request[Any, Any, Any], job_id: FromPath[int]) -> Template:
-    """ "Đang tạo sổ… (N dòng)": reloads itself (meta refresh without JS, htmx polling with it)
-    until the book is ready, then offers "Tải về"."""
+    """The page of a book made in the background, "Đang tạo sổ… (N dòng)": it reloads itself (meta
+    refresh without JS, htmx polling with it) until the book is ready, then offers "Tải về"."""
     job = _job(request, job_id)
     query = urlencode({k: v for k, v in job.params.items() if v})
     context = {"job": job, "names": REPORTS, "back": f"/bao-cao/{job.report}?{query}",
