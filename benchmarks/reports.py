@@ -10,12 +10,22 @@ mix (77 % electronic). Then, on a cold reader connection and warm:
 - ``quarter_ms``: the Q4 exchange figures;
 - ``raw_ms``: one bare ``GROUP BY channel`` count of November's arrivals — the floor; ``ratio``.
 
-``python benchmarks/reports.py [--docs N]``
+The year's sổ đăng ký văn bản đến as PDF (a second store of ``--book-rows`` văn bản đến, default
+10,000): ``book_pdf_s`` laid out in parts and joined (node/reports/book.py), against raw WeasyPrint
+writing the same book as one HTML document (``raw_book_pdf_s``, ``book_ratio``), and both at 500
+and 2,000 rows to show how each grows with the rows. Each render runs in a fresh process: its
+peak memory above what the process held before is its own (``*_rss_mb``). ``--no-raw-year``
+skips the raw year (minutes, gigabytes).
+
+``python benchmarks/reports.py [--docs N] [--book-rows N] [--no-raw-year]``
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import gc
+import multiprocessing
 import random
 import sqlite3
 import sys
@@ -32,6 +42,7 @@ from node.domain.clock import VN_TZ, FixedClock  # noqa: E402
 from node.domain.documents import Channel, DocumentMetadata, Organ  # noqa: E402
 from node.domain.incoming import IncomingDocument, IncomingState  # noqa: E402
 from node.domain.reports import ReportPeriod  # noqa: E402
+from node.reports.book import write_book_pdf  # noqa: E402
 from node.reports.service import ReportService  # noqa: E402
 from node.store.codec import encode  # noqa: E402
 from node.store.db import Database  # noqa: E402
@@ -178,10 +189,87 @@ def populate(path: Path, docs: int, seed: int = 8) -> None:
     conn.close()
 
 
+def _book_render(path: str, rows: int, how: str) -> tuple[float, float, float, int]:
+    """In a fresh process: the year's sổ đến cut to ``rows`` rows, as PDF; (seconds, CPU seconds,
+    peak MB above the process before the render, pages)."""
+    from weasyprint import HTML
+
+    db = Database(Path(path)).open()
+    try:
+        svc = ReportService(db, FixedClock(datetime(2027, 1, 2, 8, tzinfo=VN_TZ)), "UBND phường Một")
+        ctx = svc.register_book("den", date(2026, 1, 1), date(2026, 12, 31))
+    finally:
+        db.close()
+    table = ctx["table"]
+    ctx["table"] = dataclasses.replace(table, rows=table.rows[:rows], refs=table.refs[:rows])
+    out = Path(path).with_name(f"book-{how}-{rows}.pdf")
+    gc.collect()
+    before = _status_mb("VmRSS")  # the year's rows decoded: the render's own memory is the peak above
+    Path("/proc/self/clear_refs").write_text("5")  # Linux: the peak (VmHWM) starts again from here
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    if how == "parts":
+        pages = write_book_pdf(ctx, out)
+    else:  # the same book as one HTML document, straight through WeasyPrint
+        doc = HTML(string=svc.html(ctx)).render()
+        pages = len(doc.pages)
+        doc.write_pdf(out)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return seconds, cpu, _status_mb("VmHWM") - before, pages
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def book_render(path: Path, rows: int, how: str) -> tuple[float, float, float, int]:
+    from benchmarks import reports as importable  # not __main__: the spawned child imports it by name
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        result: tuple[float, float, float, int] = pool.apply(importable._book_render, (str(path), rows, how))
+        return result
+
+
+def book_figures(root: Path, book_rows: int, *, raw_year: bool) -> dict[str, object]:
+    path = root / "book.db"
+    populate(path, book_rows * 4 // 3 + 1, seed=10)  # three quarters văn bản đến: the year's sổ đến
+    figures: dict[str, object] = {"book_rows": book_rows}
+    sizes = [n for n in (500, 2000) if n < book_rows] + [book_rows]
+    for n in sizes:
+        for how in ("parts", "raw"):
+            if how == "raw" and n == book_rows and not raw_year:
+                continue
+            seconds, cpu, rss, pages = book_render(path, n, how)
+            key = "book_pdf" if how == "parts" else "raw_book_pdf"
+            suffix = "" if n == book_rows else f"_{n}"
+            figures[f"{key}_s{suffix}"] = round(seconds, 1)
+            figures[f"{key}_cpu_s{suffix}"] = round(cpu, 1)
+            figures[f"{key}_rss_mb{suffix}"] = round(rss)
+            figures[f"{key}_ms_per_row{suffix}"] = round(seconds * 1000 / n, 1)
+            if how == "parts":
+                figures[f"book_pages{suffix}"] = pages
+            print(f"  register book {n:,} rows, {how}: {seconds:.1f} s ({cpu:.1f} s CPU), {pages} pages,"
+                  f" peak {rss:.0f} MB above the rows", flush=True)
+    at = "" if raw_year else "_2000"
+    raw = figures.get(f"raw_book_pdf_s{at}")
+    ours = figures.get(f"book_pdf_s{at}")
+    both = isinstance(raw, float) and isinstance(ours, float)
+    figures["book_ratio"] = round(ours / raw, 2) if both else None  # type: ignore[operator]
+    raw_cpu, ours_cpu = figures.get(f"raw_book_pdf_cpu_s{at}"), figures.get(f"book_pdf_cpu_s{at}")
+    both = isinstance(raw_cpu, float) and isinstance(ours_cpu, float)
+    figures["book_cpu_ratio"] = round(ours_cpu / raw_cpu, 2) if both else None  # type: ignore[operator]
+    figures["book_ratio_at_rows"] = book_rows if raw_year else 2000
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--docs", type=int, default=120_000)
     ap.add_argument("--dir", type=Path, default=None, help="where the database goes (default: a temp dir)")
+    ap.add_argument("--book-rows", type=int, default=10_000, help="rows of the year's register book")
+    ap.add_argument("--no-raw-year", action="store_true", help="raw WeasyPrint at 2,000 rows only")
     args = ap.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="vanthu-bench-reports-", dir=args.dir))
     path = root / "node.db"
@@ -214,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     n_in = db.query_one("SELECT count(*) FROM doc_in")[0]  # type: ignore[index]
     n_out = db.query_one("SELECT count(*) FROM doc_out")[0]  # type: ignore[index]
     db.close()
+    book = book_figures(root, args.book_rows, raw_year=not args.no_raw_year) if args.book_rows else {}
     print(
         f"monthly exchange report of {args.docs:,} documents/year: {cold_ms:.0f} ms cold, "
         f"{exchange_ms:.0f} ms warm (limit 5000 ms); November received {report.received.total:,} "
@@ -237,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             "raw_ms": round(raw_ms, 2),
             "ratio": round(exchange_ms / raw_ms, 1) if raw_ms else None,
             "under_5s": cold_ms < 5000,
+            **book,
             "peak_rss_mb": round(peak_rss_mb(), 1),
         },
     )

@@ -1,7 +1,7 @@
 """A long register book as one PDF, laid out a few hundred rows at a time.
 
 WeasyPrint lays out a table at ~10 ms a row on the 2-core box and holds every page box of the
-document until it is written: a year of 10,000 văn bản đến took 1.9 GB (benchmarks/reports.py), and
+document until it is written: a year of 10,000 văn bản đến took 1.7 GB (benchmarks/reports.py), and
 a bigger office's year would not fit a small node. The book is instead
 laid out in parts of ``CHUNK_ROWS`` rows, each its own WeasyPrint document with the same page box,
 running header (agency, book, year) and table head with its column numbers; the heading opens the
