@@ -47,6 +47,7 @@ def _render_child(source: dict[str, str], report: str, params: dict[str, str], n
     """In the child process: read the book from the database (the rows decoded here, not in the web
     process), lay it out and write it; report ("rows", n) / ("progress", done) / ("done", pages,
     size) / ("error", text) on ``progress``."""
+    _die_with_parent()
     from node.domain.clock import FixedClock
     from node.reports.book import write_book_pdf
     from node.reports.service import ReportService
@@ -66,6 +67,18 @@ def _render_child(source: dict[str, str], report: str, params: dict[str, str], n
         progress.put(("done", pages, path.stat().st_size))
     except Exception as e:
         progress.put(("error", getattr(e, "message", None) or f"{type(e).__name__}: {e}"))
+
+
+def _die_with_parent() -> None:
+    """Linux: the child is killed when the node dies (a SIGKILLed node must not leave a book being
+    written behind the job it restarts)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
