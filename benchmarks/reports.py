@@ -12,7 +12,8 @@ mix (77 % electronic). Then, on a cold reader connection and warm:
 
 The year's sổ đăng ký văn bản đến as PDF (a second store of ``--book-rows`` văn bản đến, default
 10,000): ``book_pdf_s`` laid out in parts and joined (node/reports/book.py), against raw WeasyPrint
-writing the same book as one HTML document (``raw_book_pdf_s``, ``book_ratio``), and both at 500
+writing the same book as one HTML document (``raw_book_pdf_s``, ``book_ratio``; ``book_pdf_2_workers_s``:
+the parts laid out by two processes, ``--workers 2``), and both at 500
 and 2,000 rows to show how each grows with the rows. Each render runs in a fresh process: its
 peak memory above what the process held before is its own (``*_rss_mb``). ``--no-raw-year``
 skips the raw year (minutes, gigabytes).
@@ -31,6 +32,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -207,8 +209,8 @@ def _book_render(path: str, rows: int, how: str) -> tuple[float, float, float, i
     before = _status_mb("VmRSS")  # the year's rows decoded: the render's own memory is the peak above
     Path("/proc/self/clear_refs").write_text("5")  # Linux: the peak (VmHWM) starts again from here
     t0, cpu0 = time.perf_counter(), time.process_time()
-    if how == "parts":
-        pages = write_book_pdf(ctx, out)
+    if how.startswith("parts"):  # "parts", or "parts2": two processes side by side (the CLI's --workers 2)
+        pages = write_book_pdf(ctx, out, workers=2 if how == "parts2" else 1)
     else:  # the same book as one HTML document, straight through WeasyPrint
         doc = HTML(string=svc.html(ctx)).render()
         pages = len(doc.pages)
@@ -227,8 +229,11 @@ def _status_mb(field: str) -> float:
 def book_render(path: Path, rows: int, how: str) -> tuple[float, float, float, int]:
     from benchmarks import reports as importable  # not __main__: the spawned child imports it by name
 
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        result: tuple[float, float, float, int] = pool.apply(importable._book_render, (str(path), rows, how))
+    # a fresh process per render (not a Pool worker: those are daemons, which may not start the
+    # processes of --workers 2)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        result: tuple[float, float, float, int] = pool.submit(
+            importable._book_render, str(path), rows, how).result()
         return result
 
 
@@ -252,6 +257,10 @@ def book_figures(root: Path, book_rows: int, *, raw_year: bool) -> dict[str, obj
                 figures[f"book_pages{suffix}"] = pages
             print(f"  register book {n:,} rows, {how}: {seconds:.1f} s ({cpu:.1f} s CPU), {pages} pages,"
                   f" peak {rss:.0f} MB above the rows", flush=True)
+    seconds, cpu, rss, pages = book_render(path, book_rows, "parts2")
+    figures["book_pdf_2_workers_s"] = round(seconds, 1)
+    print(f"  register book {book_rows:,} rows, parts in 2 processes: {seconds:.1f} s, {pages} pages",
+          flush=True)
     at = "" if raw_year else "_2000"
     raw = figures.get(f"raw_book_pdf_s{at}")
     ours = figures.get(f"book_pdf_s{at}")

@@ -25,10 +25,12 @@ def _write(f: ReportFile, out: Path | None) -> None:
     click.echo(f"{target} ({len(f.data):,} bytes)")
 
 
-def _run(state: CliState, report: str, fmt: str, params: dict[str, str], out: Path | None) -> None:
+def _run(state: CliState, report: str, fmt: str, params: dict[str, str], out: Path | None, *,
+         workers: int = 1) -> None:
     node = open_node(state.config())
     try:
         service, _ = build_reports(node.config, node.db, node.blobs, node.clock)
+        service.pdf_workers = workers
         _write(service.download(report, fmt, params), out)
     finally:
         node.close()
@@ -48,12 +50,14 @@ def report() -> None:
 @click.option("--register", "register_code", default="", help="One register (code), default all of the kind.")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "csv"]), default="pdf", show_default=True)
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=None, help="File or directory.")
+@click.option("--workers", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="Processes laying out a long PDF side by side (faster; a run may end on a half page).")
 @pass_state
 def register_cmd(state: CliState, book: str, start: datetime, end: datetime, register_code: str, fmt: str,
-                 out: Path | None) -> None:
+                 out: Path | None, workers: int) -> None:
     """A register book (sổ đến / sổ đi / sổ theo dõi giải quyết) for a range of days."""
     _run(state, book, fmt, {"tu_ngay": start.date().isoformat(), "den_ngay": end.date().isoformat(),
-                            "so": register_code}, out)
+                            "so": register_code}, out, workers=workers)
 
 
 @report.command("overdue")

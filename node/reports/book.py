@@ -50,14 +50,52 @@ def _first_row_on(page: Any) -> int | None:
     return min(marks) if marks else None
 
 
-def write_book_pdf(context: dict[str, Any], out: Path, *, chunk_rows: int = CHUNK_ROWS,
-                   progress: Callable[[int, int], None] | None = None) -> int:
-    """Write the register book of ``context`` (``ReportService.register_book``) to ``out`` (replaced
-    atomically); return its page count. ``progress(rows_done, rows)`` after each part."""
-    import pikepdf
+def _segment(context: dict[str, Any], start: int, stop: int, tmp: str, tag: str,
+             progress: Callable[[int, int], None] | None = None) -> list[tuple[str, int]]:
+    """Lay out rows ``start``…``stop`` of the book in parts, each written to ``tmp``; the half page
+    at the end of a part opens the next one (not at ``stop``: the segment after it is laid out
+    elsewhere). Returns (file, pages) per part."""
     from weasyprint import HTML
 
     from node.reports import files  # noqa: F401  (quiets WeasyPrint's CSS warnings)
+
+    if "vn" not in context:  # a context sent to another process travels without its functions
+        from node.reports.service import print_helpers
+
+        context = {**context, **print_helpers()}
+    chunk_rows = int(context.get("_chunk_rows", CHUNK_ROWS))
+    rows = book_rows(context)
+    parts: list[tuple[str, int]] = []
+    while True:
+        end = min(stop, start + chunk_rows)
+        doc = HTML(string=_part_html(context, start, end, last=end >= rows)).render()
+        kept = doc.pages
+        if end < stop and len(kept) > 1:
+            first = _first_row_on(kept[-1])
+            if first is not None and start < first < end:  # the rows of the half page open the next part
+                kept, end = kept[:-1], first
+        for page in kept:
+            page.anchors.clear()  # no named destination per row in the file
+        part = Path(tmp) / f"part-{tag}-{len(parts):04d}.pdf"
+        doc.copy(kept).write_pdf(part)
+        parts.append((str(part), len(kept)))
+        del doc, kept
+        if progress is not None:
+            progress(end, rows)
+        if end >= stop:
+            return parts
+        start = end
+
+
+def write_book_pdf(context: dict[str, Any], out: Path, *, chunk_rows: int = CHUNK_ROWS, workers: int = 1,
+                   progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the register book of ``context`` (``ReportService.register_book``) to ``out`` (replaced
+    atomically); return its page count. ``progress(rows_done, rows)`` after each part.
+
+    ``workers`` > 1 (the CLI): the book is cut in that many runs of rows laid out side by side in
+    processes; the page where one run ends is not carried into the next, so it may be half full."""
+    import pikepdf
+    from weasyprint import HTML
 
     rows = book_rows(context)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -70,29 +108,23 @@ def write_book_pdf(context: dict[str, Any], out: Path, *, chunk_rows: int = CHUN
             progress(rows, rows)
         return len(doc.pages)
     with tempfile.TemporaryDirectory(prefix=".book-", dir=out.parent) as tmp:
-        parts: list[Path] = []
-        start, pages = 0, 0
-        while True:
-            end = min(rows, start + chunk_rows)
-            last = end >= rows
-            doc = HTML(string=_part_html(context, start, end, last=last)).render()
-            kept = doc.pages
-            if not last and len(kept) > 1:
-                first = _first_row_on(kept[-1])
-                if first is not None and start < first < end:  # the rows of the half page open the next part
-                    kept, end = kept[:-1], first
-            for page in kept:
-                page.anchors.clear()  # no named destination per row in the file
-            part = Path(tmp) / f"part-{len(parts):04d}.pdf"
-            doc.copy(kept).write_pdf(part)
-            parts.append(part)
-            pages += len(kept)
-            del doc, kept
+        runs = max(1, min(workers, rows // chunk_rows))
+        if runs == 1:
+            laid = _segment({**context, "_chunk_rows": chunk_rows}, 0, rows, tmp, "0", progress)
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            sendable = {k: v for k, v in context.items() if not callable(v)} | {"_chunk_rows": chunk_rows}
+            cuts = [rows * i // runs for i in range(runs + 1)]
+            with ProcessPoolExecutor(runs, mp_context=multiprocessing.get_context("spawn")) as pool:
+                futures = [pool.submit(_segment, sendable, cuts[i], cuts[i + 1], tmp, f"{i:02d}")
+                           for i in range(runs)]
+                laid = [part for f in futures for part in f.result()]
             if progress is not None:
-                progress(end, rows)
-            if last:
-                break
-            start = end
+                progress(rows, rows)
+        parts = [Path(p) for p, _ in laid]
+        pages = sum(n for _, n in laid)
         numbers = Path(tmp) / "numbers.pdf"
         html = environment().get_template("reports/page_numbers.html").render(
             pages=pages, orientation=context.get("orientation", "landscape"))

@@ -97,6 +97,7 @@ class ReportService:
     # Long register books made in the background (``node.reports.jobs.BookJobs``), once wired.
     jobs: Any = None
     inline_pdf_rows: int = INLINE_PDF_ROWS
+    pdf_workers: int = 1  # processes laying out a long book side by side (the CLI's --workers)
     queries: SqliteReports = field(init=False)
     calendar: Callable[[], WorkingCalendar] = field(init=False)
 
@@ -177,7 +178,7 @@ class ReportService:
         if context["report"] == "register" and len(context["table"].rows) > CHUNK_ROWS:
             with tempfile.TemporaryDirectory(prefix="vanthu-book-") as tmp:
                 out = Path(tmp) / "book.pdf"
-                write_book_pdf(context, out)
+                write_book_pdf(context, out, workers=self.pdf_workers)
                 return out.read_bytes()
         return files.pdf_from_html(self.html(context))
 

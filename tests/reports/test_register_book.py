@@ -4,11 +4,13 @@ running is recovered at the next start."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -36,24 +38,24 @@ def _pages(pdf: Path) -> list[str]:
     return [" ".join(p.split()) for p in text.split("\f") if p.strip()]
 
 
-def test_a_year_book_is_laid_out_in_parts_with_continuous_pages(tmp_path: Path) -> None:
-    require_tool("pdftotext")
-    require_tool("pdffonts")
-    populate(tmp_path / "node.db", 2000, seed=4)  # 1,500 văn bản đến over 2026 (benchmarks/reports.py)
-    db = Database(tmp_path / "node.db").open()
+@pytest.fixture(scope="module")
+def year_book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The sổ đến of a year of 1,500 văn bản đến (filled as benchmarks/reports.py does)."""
+    root = tmp_path_factory.mktemp("year-book")
+    populate(root / "node.db", 2000, seed=4)
+    db = Database(root / "node.db").open()
     try:
         svc = ReportService(db, FixedClock(datetime(2027, 1, 2, 8, tzinfo=VN_TZ)), "UBND phường Một")
-        ctx = svc.register_book("den", date(2026, 1, 1), date(2026, 12, 31))
+        return svc.register_book("den", date(2026, 1, 1), date(2026, 12, 31))
     finally:
         db.close()
-    rows = len(ctx["table"].rows)
-    assert rows == 1500
-    done: list[int] = []
-    out = tmp_path / "so-den.pdf"
-    pages = write_book_pdf(ctx, out, chunk_rows=400, progress=lambda d, _n: done.append(d))
-    assert done[-1] == rows and len(done) >= 4 and done == sorted(done)  # in parts, in order
+
+
+def _check_book(out: Path, pages: int, rows: int) -> list[str]:
+    """Every số đến once and in order, the page numbers continuous, the running header and the
+    column numbers on every page with rows, the heading once, the certification once at the end."""
     text = _pages(out)
-    assert len(text) == pages > 60
+    assert len(text) == pages
     numbers: list[int] = []
     for i, page in enumerate(text, 1):
         assert f"Trang {i} / {pages}" in page  # continuous over the parts, stamped once
@@ -66,12 +68,37 @@ def test_a_year_book_is_laid_out_in_parts_with_continuous_pages(tmp_path: Path) 
     whole = " ".join(text)
     assert whole.count("UBND PHƯỜNG MỘT") == 1 and whole.count("Từ ngày 01/01/2026 đến ngày 31/12/2026") == 1
     assert whole.count("THỦ TRƯỞNG CƠ QUAN") == 1 and "THỦ TRƯỞNG CƠ QUAN" in text[-1]  # certified at the end
-    assert "Sổ gồm 1500 dòng" in text[-1]
+    assert f"Sổ gồm {rows} dòng" in text[-1]
+    return text
+
+
+def test_a_year_book_is_laid_out_in_parts_with_continuous_pages(year_book: dict[str, Any],
+                                                                tmp_path: Path) -> None:
+    require_tool("pdftotext")
+    require_tool("pdffonts")
+    ctx = year_book
+    rows = len(ctx["table"].rows)
+    assert rows == 1500
+    done: list[int] = []
+    out = tmp_path / "so-den.pdf"
+    pages = write_book_pdf(ctx, out, chunk_rows=400, progress=lambda d, _n: done.append(d))
+    assert done[-1] == rows and len(done) >= 4 and done == sorted(done)  # in parts, in order
+    assert pages > 60
+    text = _check_book(out, pages, rows)
     # a part's half-full last page opens the next part: every page but the last holds rows to its foot
     per_page = [len(re.findall(r"\d\d/\d\d/2026 \d+ Sở Nội vụ", p)) for p in text]
     assert min(per_page[1:-1]) >= max(per_page[1:-1]) - 3, per_page
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
     assert "Noto" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
+
+
+def test_two_processes_lay_out_a_book_side_by_side(year_book: dict[str, Any], tmp_path: Path) -> None:
+    require_tool("pdftotext")
+    table = year_book["table"]
+    ctx = {**year_book, "table": dataclasses.replace(table, rows=table.rows[:400], refs=table.refs[:400])}
+    out = tmp_path / "so-den.pdf"
+    pages = write_book_pdf(ctx, out, chunk_rows=100, workers=2)
+    _check_book(out, pages, 400)
 
 
 @pytest.fixture(scope="module")
