@@ -387,7 +387,7 @@ class Office:
                                                     issued=number.issued_date) if self._signer else None
             if filled is None:
                 return out
-            return replace(out, doc=replace(out.doc, pdf_blob=self.blobs.put(filled)))
+            return outgoing.with_filled_pdf(out, previous=d.pdf_blob, filled=self.blobs.put(filled))
 
         return self.docs.outgoing.apply_numbered(ref, register.code, step, actor=actor.username, at=now).doc
 

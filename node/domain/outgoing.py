@@ -377,7 +377,8 @@ def sign_personal(doc: OutgoingDocument, signature: SignatureRecord, *, actor: A
     meta = replace(doc.meta, signer_full_name=doc.meta.signer_full_name or actor.full_name)
     new = replace(doc, state=OutgoingState.SIGNED, personal_signature=signature, pdf_blob=signature.pdf_blob,
                   meta=meta)
-    return Outcome(new, (_audit(new, "sign", actor.username, pdf=signature.pdf_blob),
+    return Outcome(new, (_audit(new, "sign", actor.username, pdf=signature.pdf_blob,
+                                previous_pdf=doc.pdf_blob),
                          Notify("role:clerk", f"Văn bản đã ký, chờ cấp số: {doc.meta.subject}", doc.ref)))
 
 
@@ -409,7 +410,18 @@ def seal(doc: OutgoingDocument, signature: SignatureRecord, *, actor: Actor,
     require_role(actor, Role.CLERK, doing="ký số cơ quan")
     _require(doc, "ký số cơ quan", OutgoingState.NUMBERED)
     new = replace(doc, state=OutgoingState.SEALED, agency_signature=signature, pdf_blob=signature.pdf_blob)
-    return Outcome(new, (_audit(new, "seal", actor.username, pdf=signature.pdf_blob),))
+    return Outcome(new, (_audit(new, "seal", actor.username, pdf=signature.pdf_blob,
+                                previous_pdf=doc.pdf_blob),))
+
+
+def with_filled_pdf(out: Outcome[OutgoingDocument], *, previous: str,
+                    filled: str) -> Outcome[OutgoingDocument]:
+    """The numbering step once số / ngày are written into the PDF's fields: the record names the
+    filled file, and its audit row names both — every PDF a document ever had stays named in its
+    history (who may open a secret document's earlier file is decided from it)."""
+    events = tuple(replace(e, detail={**e.detail, "pdf": filled, "previous_pdf": previous})
+                   if isinstance(e, AuditEvent) and e.action == "outgoing.number" else e for e in out.events)
+    return Outcome(replace(out.doc, pdf_blob=filled), events)
 
 
 def publish(doc: OutgoingDocument, *, actor: Actor, at: datetime) -> Outcome[OutgoingDocument]:

@@ -106,6 +106,24 @@ def test_the_whole_outgoing_flow() -> None:
     assert e.value.code == "recipient_unknown"
 
 
+def test_every_pdf_a_document_had_stays_named_in_its_history() -> None:
+    """Sign, number (số / ngày filled in) and seal each make a new PDF: the audit row names the new
+    and the previous file, so who may open a secret document's earlier file is decided from it."""
+    doc = og.submit(draft(), "lanhdao", actor=SPECIALIST, at=T0, categories=CATS).doc
+    drafted = doc.pdf_blob
+    out = og.sign_personal(doc, SignatureRecord("lanhdao", T0, "s" * 64), actor=LEADER, at=T0)
+    (row,) = out.of_type(AuditEvent)
+    assert (row.detail["pdf"], row.detail["previous_pdf"]) == ("s" * 64, drafted)
+    out = og.with_filled_pdf(og.assign_number(out.doc, number(REG["di"], 5), REG["di"], actor=CLERK, at=T0),
+                             previous="s" * 64, filled="f" * 64)
+    (row,) = out.of_type(AuditEvent)
+    assert out.doc.pdf_blob == "f" * 64 and row.action == "outgoing.number"
+    assert (row.detail["pdf"], row.detail["previous_pdf"], row.detail["number"]) == ("f" * 64, "s" * 64, 5)
+    out = og.seal(out.doc, SignatureRecord("vanthu", T0, "t" * 64), actor=CLERK, at=T0)
+    (row,) = out.of_type(AuditEvent)
+    assert (row.detail["pdf"], row.detail["previous_pdf"]) == ("t" * 64, "f" * 64)
+
+
 def test_roles_and_order_are_enforced() -> None:
     doc = draft()
     with pytest.raises(WorkflowError) as e:

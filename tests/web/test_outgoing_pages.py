@@ -34,7 +34,8 @@ pytestmark = [pytest.mark.hsm]
 LEADER_NAME = "Nguyễn Văn An"
 B = ("000.00.02.H26", "UBND phường Hai")
 PEOPLE = {"chuyenvien": (Role.SPECIALIST, "Lê Chuyên Viên"), "lanhdao": (Role.LEADER, LEADER_NAME),
-          "vanthu": (Role.CLERK, "Trần Thị Văn Thư")}
+          "vanthu": (Role.CLERK, "Trần Thị Văn Thư"),
+          "chuyenvien2": (Role.SPECIALIST, "Phạm Chuyên Viên Hai")}
 PASSWORD = "mat-khau-thu-nghiem-1"
 SIGNING = """
 [signing]
@@ -274,6 +275,28 @@ def test_secret_document_only_on_paper(site: Site) -> None:
     doc_id = _id(_create(site, paper, pdf=_pdf("CÔNG VĂN", "/UBND-VP")))
     page = _page(site, doc_id)
     assert 'data-category="secret"' in page and ">Mật<" in page
+    # signed and numbered: each step made a new PDF; none of them opens for a colleague not given it
+    def current_pdf() -> str:
+        db = site.db()
+        try:
+            row = db.query_one("SELECT json_extract(data, '$.pdf_blob') FROM doc_out WHERE id = ?", (doc_id,))
+            assert row is not None
+            return str(row[0])
+        finally:
+            db.close()
+
+    files = [current_pdf()]
+    _ok(site, doc_id, "trinh-ky", {"lanh_dao": "lanhdao"})
+    site.login("lanhdao")
+    _ok(site, doc_id, "ky", {"pin": site.token.user_pin})
+    files.append(current_pdf())
+    site.login("vanthu")
+    _ok(site, doc_id, "cap-so", {"so": ""})
+    files.append(current_pdf())
+    assert len(set(files)) == 3, files  # the draft, the signed one, the one with số / ngày filled in
+    assert all(site.client.get(f"/tep/{sha}").status_code == 200 for sha in files)  # văn thư reads them
+    site.login("chuyenvien2")
+    assert [site.client.get(f"/tep/{sha}").status_code for sha in files] == [403] * 3
 
 
 def test_decision_needs_a_legal_basis_before_submission(site: Site) -> None:
